@@ -55,25 +55,42 @@ type ValueFor<T extends string> = T extends 'string' | 'enum' | 'ip' ? string : 
 /** One record as a plain object: the slow path (tests, JSON APIs, importers of small files). */
 export type FlowRecord = { [F in Field as F['name']]: ValueFor<F['type']> };
 
-function allocColumn(def: FieldDef, capacity: number): FlowColumns[FieldName] {
+type TypedCtor = Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | Float64ArrayConstructor;
+
+function arrayKind(def: FieldDef): { ctor: TypedCtor; width: number } {
   switch (def.type) {
     case 'u8':
     case 'enum':
-      return new Uint8Array(capacity);
+      return { ctor: Uint8Array, width: 1 };
     case 'u16':
-      return new Uint16Array(capacity);
+      return { ctor: Uint16Array, width: 1 };
     case 'u32':
     case 'time_s':
-      return new Uint32Array(capacity);
+    case 'string':
+      return { ctor: Uint32Array, width: 1 };
     case 'ip':
-      return new Uint32Array(capacity * 4);
+      return { ctor: Uint32Array, width: 4 };
     case 'u64':
     case 'time_ms':
     case 'mac':
-      return new Float64Array(capacity);
-    case 'string':
-      return { codes: new Uint32Array(capacity), dict: new StringDict() };
+      return { ctor: Float64Array, width: 1 };
   }
+}
+
+function allocColumn(def: FieldDef, capacity: number, shared: boolean, buffer?: ArrayBufferLike): FlowColumns[FieldName] {
+  const { ctor, width } = arrayKind(def);
+  const n = capacity * width;
+  const buf = buffer ?? (shared ? new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT) : new ArrayBuffer(n * ctor.BYTES_PER_ELEMENT));
+  const arr = new ctor(buf as ArrayBuffer, 0, n);
+  return def.type === 'string' ? { codes: arr as Uint32Array, dict: new StringDict() } : arr;
+}
+
+/** A batch living in shared memory, as posted to another thread (no copy of the columns). */
+export interface SharedBatch {
+  capacity: number;
+  length: number;
+  buffers: Record<string, ArrayBufferLike>;
+  dicts: Record<string, string[]>;
 }
 
 /** Per-row width of a field's array (4 words for addresses, 1 otherwise). */
@@ -95,11 +112,36 @@ export class FlowBatch {
   readonly capacity: number;
   readonly cols: FlowColumns;
 
-  constructor(capacity = 8192) {
+  /** `shared` allocates the columns in SharedArrayBuffers so other threads can read them. */
+  constructor(capacity = 8192, opts: { shared?: boolean; buffers?: Record<string, ArrayBufferLike> } = {}) {
     this.capacity = capacity;
     const cols: Record<string, unknown> = {};
-    for (const f of FIELDS) cols[f.name] = allocColumn(f, capacity);
+    for (const f of FIELDS) cols[f.name] = allocColumn(f, capacity, opts.shared ?? false, opts.buffers?.[f.name]);
     this.cols = cols as FlowColumns;
+  }
+
+  /** Describes a shared-memory batch for postMessage; the receiver rebuilds it with fromShared. */
+  toShared(): SharedBatch {
+    const buffers: Record<string, ArrayBufferLike> = {};
+    const dicts: Record<string, string[]> = {};
+    for (const f of FIELDS) {
+      const col = this.cols[f.name];
+      if (f.type === 'string') {
+        buffers[f.name] = (col as StringColumn).codes.buffer;
+        dicts[f.name] = (col as StringColumn).dict.values;
+      } else buffers[f.name] = (col as Uint8Array).buffer;
+    }
+    return { capacity: this.capacity, length: this.length, buffers, dicts };
+  }
+
+  static fromShared(s: SharedBatch): FlowBatch {
+    const b = new FlowBatch(s.capacity, { buffers: s.buffers });
+    b.length = s.length;
+    for (const [name, values] of Object.entries(s.dicts)) {
+      const d = (b.cols[name as FieldName] as StringColumn).dict;
+      for (let i = 1; i < values.length; i++) d.intern(values[i]);
+    }
+    return b;
   }
 
   get full(): boolean {

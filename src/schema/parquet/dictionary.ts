@@ -21,7 +21,7 @@ export class NumberDictionary {
    * Fills `codes[i]` for rows [from, from+n) and returns true, or returns false as soon as
    * more than `limit` distinct values appear.
    */
-  build(vals: ArrayLike<number>, from: number, n: number, codes: Uint32Array, limit: number): boolean {
+  build(vals: Float64Array, n: number, codes: Uint32Array, limit: number): boolean {
     const cap = nextPow2(Math.min(limit, n) * 2 + 2);
     if (this.slots.length < cap) {
       this.slots = new Int32Array(cap);
@@ -33,10 +33,11 @@ export class NumberDictionary {
     this.mask = cap - 1;
     this.size = 0;
     for (let i = 0; i < n; i++) {
-      const v = vals[from + i];
-      const lo = v % 0x100000000;
-      const hi = (v - lo) / 0x100000000;
-      let h = (Math.imul(lo | 0, 0x9e3779b1) ^ Math.imul(hi | 0, 0x85ebca77)) & this.mask;
+      const v = vals[i];
+      // Integer halves without `%` (a slow floating-point remainder): v < 2^53, so hi fits.
+      const hi = (v / 0x100000000) | 0;
+      const lo = (v - hi * 0x100000000) | 0;
+      let h = (Math.imul(lo ^ (lo >>> 15), 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) & this.mask;
       for (;;) {
         const s = slots[h];
         if (s < 0) {
@@ -53,6 +54,37 @@ export class NumberDictionary {
         }
         h = (h + 1) & this.mask;
       }
+    }
+    return true;
+  }
+
+  private stamp = new Int32Array(65536);
+  private stampCode = new Uint32Array(65536);
+  private generation = 0;
+
+  /**
+   * The same for values within 65536 of `min`: a direct-indexed table instead of hashing.
+   * Entries are marked with a generation number, so the table is never cleared.
+   */
+  buildSmallRange(vals: Float64Array, n: number, min: number, codes: Uint32Array, limit: number): boolean {
+    const stamp = this.stamp;
+    const stampCode = this.stampCode;
+    const gen = ++this.generation;
+    if (gen === 0x7fffffff) {
+      stamp.fill(0);
+      this.generation = 1;
+    }
+    this.size = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vals[i];
+      const k = v - min;
+      if (stamp[k] !== this.generation) {
+        if (this.size >= limit) return false;
+        stamp[k] = this.generation;
+        stampCode[k] = this.size;
+        this.push(v);
+      }
+      codes[i] = stampCode[k];
     }
     return true;
   }

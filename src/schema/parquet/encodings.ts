@@ -16,41 +16,75 @@ export function bitWidth(maxValue: number): number {
 }
 
 /**
- * Packs `count` values (a multiple of 8) of `w` bits, least significant bit first; values at
- * or past `end` are written as zero padding.
+ * Packs `count` values (a multiple of 8) of `w` ≤ 32 bits, least significant bit first;
+ * values at or past `end` are written as zero padding.
  */
-function bitPack(out: ByteSink, vals: ArrayLike<number>, from: number, count: number, w: number, end: number): void {
+function bitPack(out: ByteSink, vals: Uint32Array, from: number, count: number, w: number, end: number): void {
   if (w === 0) return;
-  out.ensure((count * w) / 8);
+  out.ensure((count * w) / 8 + 8);
   const b = out.buf;
   let o = out.len;
+  // Bits accumulate in a double-free pair: `acc` holds at most 7 pending bits plus one value.
   let acc = 0;
   let bits = 0;
+  const stop = Math.min(end, from + count);
   if (w <= 24) {
-    for (let i = from; i < from + count; i++) {
-      acc |= (i < end ? vals[i] : 0) << bits;
+    for (let i = from; i < stop; i++) {
+      acc |= vals[i] << bits;
       bits += w;
       while (bits >= 8) {
-        b[o++] = acc & 255;
+        b[o++] = acc;
         acc >>>= 8;
         bits -= 8;
       }
     }
   } else {
-    // Wider values go in 24-bit pieces so the accumulator never passes 32 bits.
-    for (let i = from; i < from + count; i++) {
-      let v = i < end ? vals[i] : 0;
-      for (let left = w; left > 0; left -= 24) {
-        const piece = Math.min(24, left);
-        const part = v % 0x1000000;
-        v = (v - part) / 0x1000000;
-        acc |= (piece === 24 ? part : part & ((1 << piece) - 1)) << bits;
-        bits += piece;
-        while (bits >= 8) {
-          b[o++] = acc & 255;
-          acc >>>= 8;
-          bits -= 8;
-        }
+    for (let i = from; i < stop; i++) {
+      const v = vals[i];
+      acc |= (v & 0xffff) << bits;
+      bits += 16;
+      while (bits >= 8) {
+        b[o++] = acc;
+        acc >>>= 8;
+        bits -= 8;
+      }
+      acc |= (v >>> 16) << bits;
+      bits += w - 16;
+      while (bits >= 8) {
+        b[o++] = acc;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+  }
+  // Zero padding up to the whole group.
+  const totalBytes = (count * w) / 8;
+  if (bits > 0) {
+    b[o++] = acc;
+  }
+  while (o < out.len + totalBytes) b[o++] = 0;
+  out.len = o;
+}
+
+/** The same for widths above 32 bits (INT64 deltas), in 24-bit pieces. */
+function bitPackWide(out: ByteSink, vals: Float64Array, from: number, count: number, w: number, end: number): void {
+  out.ensure((count * w) / 8 + 8);
+  const b = out.buf;
+  let o = out.len;
+  let acc = 0;
+  let bits = 0;
+  for (let i = from; i < from + count; i++) {
+    let v = i < end ? vals[i] : 0;
+    for (let left = w; left > 0; left -= 24) {
+      const piece = Math.min(24, left);
+      const part = v % 0x1000000;
+      v = (v - part) / 0x1000000;
+      acc |= part << bits;
+      bits += piece;
+      while (bits >= 8) {
+        b[o++] = acc;
+        acc >>>= 8;
+        bits -= 8;
       }
     }
   }
@@ -61,7 +95,7 @@ function bitPack(out: ByteSink, vals: ArrayLike<number>, from: number, count: nu
  * The RLE/bit-packing hybrid of `n` values of width `w` (no length prefix). Runs of 8 or more
  * equal values become RLE runs; everything else is bit-packed in groups of 8.
  */
-export function writeRleHybrid(out: ByteSink, vals: ArrayLike<number>, n: number, w: number): void {
+export function writeRleHybrid(out: ByteSink, vals: Uint32Array, n: number, w: number): void {
   const valueBytes = Math.ceil(w / 8);
   let pendingStart = 0;
   let i = 0;
@@ -122,8 +156,8 @@ export function writePlainInt64(out: ByteSink, vals: ArrayLike<number>, from: nu
   let o = out.len;
   for (let i = from; i < from + n; i++) {
     const v = vals[i];
-    const lo = v % P32;
-    const hi = (v - lo) / P32;
+    const hi = (v / P32) >>> 0;
+    const lo = v - hi * P32;
     b[o] = lo & 255;
     b[o + 1] = (lo >>> 8) & 255;
     b[o + 2] = (lo >>> 16) & 255;
@@ -157,39 +191,47 @@ const BLOCK = 128;
 const MINIBLOCKS = 4;
 const MINI = BLOCK / MINIBLOCKS;
 
+const deltas = new Float64Array(BLOCK);
+const packed32 = new Uint32Array(BLOCK);
+const packedWide = new Float64Array(BLOCK);
+
 /**
  * DELTA_BINARY_PACKED. For INT32 columns (`wrap32`) deltas are taken modulo 2^32 as readers
  * reconstruct them in 32-bit arithmetic; INT64 columns must span less than 2^52.
  */
-export function writeDeltaBinaryPacked(out: ByteSink, vals: ArrayLike<number>, from: number, n: number, wrap32: boolean): void {
+export function writeDeltaBinaryPacked(out: ByteSink, vals: Float64Array, n: number, wrap32: boolean): void {
   out.uvarint(BLOCK);
   out.uvarint(MINIBLOCKS);
   out.uvarint(n);
-  out.zvarint(n > 0 ? (wrap32 ? vals[from] | 0 : vals[from]) : 0);
-  const deltas = new Float64Array(BLOCK);
-  const packed = new Float64Array(BLOCK);
+  out.zvarint(n > 0 ? (wrap32 ? vals[0] | 0 : vals[0]) : 0);
+  const widths = [0, 0, 0, 0];
   for (let k = 1; k < n; k += BLOCK) {
     const cnt = Math.min(BLOCK, n - k);
     let minD = Infinity;
     for (let i = 0; i < cnt; i++) {
-      const a = vals[from + k + i - 1];
-      const c = vals[from + k + i];
-      const d = wrap32 ? (c - a) | 0 : c - a;
+      const d = wrap32 ? (vals[k + i] - vals[k + i - 1]) | 0 : vals[k + i] - vals[k + i - 1];
       deltas[i] = d;
       if (d < minD) minD = d;
     }
     out.zvarint(minD);
-    const widths = [0, 0, 0, 0];
     for (let m = 0; m < MINIBLOCKS; m++) {
       let max = 0;
-      for (let i = m * MINI; i < Math.min(cnt, (m + 1) * MINI); i++) {
-        const p = wrap32 ? (deltas[i] - minD) >>> 0 : deltas[i] - minD;
-        packed[i] = p;
+      const end = Math.min(cnt, (m + 1) * MINI);
+      for (let i = m * MINI; i < end; i++) {
+        const p = deltas[i] - minD;
+        packedWide[i] = p;
         if (p > max) max = p;
       }
       widths[m] = m * MINI < cnt ? bitWidth(max) : 0;
     }
     for (let m = 0; m < MINIBLOCKS; m++) out.byte(widths[m]);
-    for (let m = 0; m < MINIBLOCKS && m * MINI < cnt; m++) bitPack(out, packed, m * MINI, MINI, widths[m], cnt);
+    for (let m = 0; m < MINIBLOCKS && m * MINI < cnt; m++) {
+      const lo = m * MINI;
+      if (widths[m] > 32) bitPackWide(out, packedWide, lo, MINI, widths[m], cnt);
+      else {
+        for (let i = lo; i < Math.min(cnt, lo + MINI); i++) packed32[i] = packedWide[i];
+        bitPack(out, packed32, lo, MINI, widths[m], cnt);
+      }
+    }
   }
 }

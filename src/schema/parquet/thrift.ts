@@ -48,6 +48,14 @@ export class ByteSink {
   /** Unsigned LEB128 of a non-negative integer < 2^53. */
   uvarint(v: number): void {
     this.ensure(10);
+    if (v < 0x80000000) {
+      while (v >= 0x80) {
+        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      this.buf[this.len++] = v;
+      return;
+    }
     while (v >= 0x80) {
       this.buf[this.len++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);

@@ -72,9 +72,26 @@ interface ChunkMeta {
 const scratch = {
   page: new ByteSink(1 << 20),
   codes: new Uint32Array(1 << 16),
+  values: new Float64Array(1 << 16),
   numDict: new NumberDictionary(),
   ipDict: new IpDictionary(),
 };
+
+/** A column slice as doubles: every numeric loop below then sees one array type only. */
+function valuesOf(col: Uint8Array | Uint16Array | Uint32Array | Float64Array, from: number, n: number): Float64Array {
+  if (scratch.values.length < n) scratch.values = new Float64Array(n);
+  const v = scratch.values;
+  v.set(col.subarray(from, from + n));
+  return v;
+}
+
+/** A one-value dictionary and a single RLE run: the common case of a column nobody filled. */
+function writeConstantCodesPage(file: ByteSink, n: number): void {
+  scratch.page.byte(1);
+  scratch.page.uvarint(n * 2);
+  scratch.page.byte(0);
+  emitPage(file, PageType.Data, n, Enc.RleDictionary);
+}
 
 function codesFor(n: number): Uint32Array {
   if (scratch.codes.length < n) scratch.codes = new Uint32Array(n);
@@ -111,41 +128,47 @@ function writeDictCodesPage(file: ByteSink, codes: Uint32Array, n: number, dictS
   emitPage(file, PageType.Data, n, Enc.RleDictionary);
 }
 
-function writeNumericChunk(file: ByteSink, f: FieldDef, phys: Physical, vals: ArrayLike<number>, from: number, n: number, meta: ChunkMeta): void {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = from; i < from + n; i++) {
+function writeNumericChunk(file: ByteSink, phys: Physical, col: Uint8Array | Uint16Array | Uint32Array | Float64Array, from: number, n: number, meta: ChunkMeta): void {
+  const vals = valuesOf(col, from, n);
+  let min = n > 0 ? vals[0] : 0;
+  let max = min;
+  for (let i = 1; i < n; i++) {
     const v = vals[i];
     if (v < min) min = v;
-    if (v > max) max = v;
+    else if (v > max) max = v;
   }
-  if (n === 0) min = max = 0;
   meta.min = intStatBytes(min, phys.intBits);
   meta.max = intStatBytes(max, phys.intBits);
   const plain = phys.intBits === 64 ? writePlainInt64 : writePlainInt32;
+  meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
+  if (min === max) {
+    meta.dictOffset = file.len;
+    plain(scratch.page, [min], 0, 1);
+    emitPage(file, PageType.Dictionary, 1, Enc.Plain);
+    meta.dataOffset = file.len;
+    writeConstantCodesPage(file, n);
+    return;
+  }
   const codes = codesFor(n);
   const dict = scratch.numDict;
   // A dictionary pays when values repeat: allow at most one distinct value per 8 rows.
   const limit = Math.max(1, Math.min(65536, n >> 3));
-  if (min === max || dict.build(vals, from, n, codes, limit)) {
-    const size = min === max ? 1 : dict.size;
-    if (min === max) codes.fill(0, 0, n);
+  const built = max - min < 65536 ? dict.buildSmallRange(vals, n, min, codes, limit) : dict.build(vals, n, codes, limit);
+  if (built) {
     meta.dictOffset = file.len;
-    if (min === max) plain(scratch.page, [min], 0, 1);
-    else plain(scratch.page, dict.values, 0, size);
-    emitPage(file, PageType.Dictionary, size, Enc.Plain);
+    plain(scratch.page, dict.values, 0, dict.size);
+    emitPage(file, PageType.Dictionary, dict.size, Enc.Plain);
     meta.dataOffset = file.len;
-    writeDictCodesPage(file, codes, n, size);
-    meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
+    writeDictCodesPage(file, codes, n, dict.size);
     return;
   }
   meta.dataOffset = file.len;
   if (max - min < 2 ** 52) {
-    writeDeltaBinaryPacked(scratch.page, vals, from, n, phys.intBits !== 64);
+    writeDeltaBinaryPacked(scratch.page, vals, n, phys.intBits !== 64);
     emitPage(file, PageType.Data, n, Enc.DeltaBinaryPacked);
     meta.encodings = [Enc.DeltaBinaryPacked, Enc.Rle];
   } else {
-    plain(scratch.page, vals, from, n);
+    plain(scratch.page, vals, 0, n);
     emitPage(file, PageType.Data, n, Enc.Plain);
     meta.encodings = [Enc.Plain, Enc.Rle];
   }
@@ -204,12 +227,29 @@ function writeStringDictPage(file: ByteSink, values: readonly string[]): void {
 }
 
 function writeStringChunk(file: ByteSink, col: StringColumn, from: number, n: number, meta: ChunkMeta): void {
+  meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
+  const src = col.codes;
+  const first = n > 0 ? src[from] : 0;
+  let constant = true;
+  for (let i = from + 1; i < from + n; i++) {
+    if (src[i] !== first) {
+      constant = false;
+      break;
+    }
+  }
+  meta.dictOffset = file.len;
+  if (constant) {
+    writeStringDictPage(file, [col.dict.values[first]]);
+    meta.dataOffset = file.len;
+    writeConstantCodesPage(file, n);
+    return;
+  }
   // Re-code to the values this row range uses, so a shared dictionary never leaks into the file.
   const used = new Int32Array(col.dict.size).fill(-1);
   const values: string[] = [];
   const codes = codesFor(n);
   for (let i = 0; i < n; i++) {
-    const c = col.codes[from + i];
+    const c = src[from + i];
     let m = used[c];
     if (m < 0) {
       m = used[c] = values.length;
@@ -217,22 +257,19 @@ function writeStringChunk(file: ByteSink, col: StringColumn, from: number, n: nu
     }
     codes[i] = m;
   }
-  if (values.length === 0) values.push('');
-  meta.dictOffset = file.len;
   writeStringDictPage(file, values);
   meta.dataOffset = file.len;
   writeDictCodesPage(file, codes, n, values.length);
-  meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
 }
 
 function writeEnumChunk(file: ByteSink, f: FieldDef, codes8: Uint8Array, from: number, n: number, meta: ChunkMeta): void {
-  const codes = codesFor(n);
-  for (let i = 0; i < n; i++) codes[i] = codes8[from + i];
+  meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
   meta.dictOffset = file.len;
   writeStringDictPage(file, f.values!);
   meta.dataOffset = file.len;
+  const codes = codesFor(n);
+  codes.set(codes8.subarray(from, from + n));
   writeDictCodesPage(file, codes, n, f.values!.length);
-  meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
 }
 
 function writeColumnChunk(file: ByteSink, f: FieldDef, batch: FlowBatch, from: number, n: number): ChunkMeta {
@@ -243,7 +280,7 @@ function writeColumnChunk(file: ByteSink, f: FieldDef, batch: FlowBatch, from: n
   if (f.type === 'string') writeStringChunk(file, col as StringColumn, from, n, meta);
   else if (f.type === 'enum') writeEnumChunk(file, f, col as Uint8Array, from, n, meta);
   else if (f.type === 'ip') writeIpChunk(file, col as Uint32Array, from, n, meta);
-  else writeNumericChunk(file, f, phys, col as ArrayLike<number>, from, n, meta);
+  else writeNumericChunk(file, phys, col as Float64Array, from, n, meta);
   meta.size = file.len - start;
   return meta;
 }

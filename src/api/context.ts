@@ -1,0 +1,26 @@
+// What route modules may use: explicit dependencies, no globals.
+
+import type { MetricsRegistry } from '../metrics/registry.js';
+import type { FlowStore } from '../store/store.js';
+import type { Logger } from '../util/log.js';
+import type { TokenStore, Principal } from './tokens.js';
+
+export interface ApiContext {
+  version: string;
+  store: FlowStore;
+  metrics: MetricsRegistry;
+  log: Logger;
+  tokens: TokenStore;
+  /** False only for a loopback server with no tokens (the local demo). */
+  requireToken: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Route served without a token (health checks). */
+    public?: boolean;
+  }
+}

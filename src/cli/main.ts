@@ -1,0 +1,43 @@
+// The flowlogs command: one verb per file, dispatched here; errors become one line on stderr
+// with exit status 2 for bad usage or input and 1 for runtime failures.
+
+import { errorMessage, isInputError } from '../util/errors.js';
+import type { Io, Verb } from './args.js';
+import { query } from './query.js';
+import { serve } from './serve.js';
+import { token } from './token.js';
+import { VERSION } from './version.js';
+
+export const VERBS: Verb[] = [serve, query, token];
+
+function usage(): string {
+  const w = Math.max(...VERBS.map((v) => v.name.length));
+  return `flowlogs ${VERSION}: flow logs for any network\n\nusage: flowlogs <command> [flags]   (flowlogs <command> --help for details)\n\n${VERBS.map((v) => `  ${v.name.padEnd(w)}  ${v.summary}`).join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out.write(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out.write(`${VERSION}\n`);
+    return 0;
+  }
+  const verb = VERBS.find((v) => v.name === name);
+  if (!verb) {
+    io.err.write(`flowlogs: unknown command '${name}' (commands: ${VERBS.map((v) => v.name).join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out.write(verb.usage + '\n');
+    return 0;
+  }
+  try {
+    return await verb.run(rest, io);
+  } catch (e) {
+    io.err.write(`flowlogs ${name}: ${errorMessage(e).replace(/^flowlogs \S+: /, '')}\n`);
+    return isInputError(e) ? 2 : 1;
+  }
+}

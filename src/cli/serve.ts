@@ -1,0 +1,47 @@
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../util/log.js';
+import { int, parseFlags, str, type Io, type Verb } from './args.js';
+import { Service } from './service.js';
+
+export const SERVE_FLAGS = {
+  config: { type: 'string', short: 'c' },
+  data: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+/** Runs until SIGINT/SIGTERM, then shuts down cleanly (everything received is written). */
+export async function runUntilSignal(service: Service, io: Io): Promise<number> {
+  await service.start();
+  io.err.write(`flowlogs ${service.url}  (data: ${service.dataDir})  Ctrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await service.stop();
+  return 0;
+}
+
+export const serve: Verb = {
+  name: 'serve',
+  summary: 'run collectors, pipeline, store, HTTP API and console',
+  usage: `flowlogs serve [--config FILE] [--data DIR] [--host ADDR] [--port N]
+
+  --config FILE   YAML configuration (sections: server, store, …); FLOWLOGS_<SECTION>__<KEY> env vars override it
+  --data DIR      data directory of the embedded store (default ./data)
+  --host ADDR     address to listen on (default 127.0.0.1; anything else needs an API token)
+  --port N        HTTP port (default 8080)`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const p = parseFlags('serve', argv, SERVE_FLAGS, false);
+    const cfg = loadConfig(str(p, 'config'));
+    const log = createLogger(str(p, 'log-level'));
+    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'serve', 0, 65535), data: str(p, 'data') }, log);
+    return runUntilSignal(service, io);
+  },
+};

@@ -1,0 +1,119 @@
+// The running service: store, pipeline, HTTP API and the sources feeding them, wired from
+// configuration with explicit dependencies, started in order and stopped in reverse.
+
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { serverConfig } from '../api/config.js';
+import { buildApi, isLoopback } from '../api/server.js';
+import { TokenStore } from '../api/tokens.js';
+import { section, type LoadedConfig } from '../config/load.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import { storeConfig } from '../store/config.js';
+import type { DuckDbStore } from '../store/duckdb/store.js';
+import { openStore } from '../store/open.js';
+import type { FlowStore } from '../store/store.js';
+import { InputError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { VERSION } from './version.js';
+
+export interface ServiceOverrides {
+  host?: string;
+  port?: number;
+  data?: string;
+}
+
+/** Something the service starts and stops with itself (collectors, the demo feed). */
+export interface Component {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class Service {
+  readonly metrics = new MetricsRegistry();
+  store!: FlowStore;
+  pipeline!: Pipeline;
+  tokens!: TokenStore;
+  private app?: FastifyInstance;
+  private components: Component[] = [];
+  private retentionTimer?: NodeJS.Timeout;
+  url = '';
+  dataDir = '';
+
+  constructor(
+    private readonly cfg: LoadedConfig,
+    private readonly overrides: ServiceOverrides,
+    readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = { ...section(this.cfg, 'server', serverConfig) };
+    if (this.overrides.host) server.host = this.overrides.host;
+    if (this.overrides.port !== undefined) server.port = this.overrides.port;
+    const storeCfg = { ...section(this.cfg, 'store', storeConfig) };
+    if (this.overrides.data) storeCfg.data = this.overrides.data;
+    this.dataDir = path.resolve(storeCfg.data);
+
+    this.store = openStore(storeCfg, 'writer', this.log);
+    await this.store.start();
+    try {
+      this.tokens = new TokenStore(path.join(this.dataDir, 'tokens.json'));
+      const loopback = isLoopback(server.host);
+      if (!loopback && this.tokens.count === 0)
+        throw new InputError(`binding ${server.host} needs an API token: create one with 'flowlogs token create --name admin --data ${storeCfg.data}' and send it as 'Authorization: Bearer <token>'`);
+      this.pipeline = new Pipeline(this.store, this.metrics, undefined, this.log);
+      this.registerStoreMetrics();
+      this.app = await buildApi({ version: VERSION, store: this.store, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
+      await this.app.listen({ host: server.host, port: server.port });
+      const addr = this.app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : server.port;
+      this.url = `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${port}`;
+      for (const c of this.components) await c.start();
+      if (storeCfg.retention_days > 0) {
+        const run = () =>
+          (this.store as DuckDbStore)
+            .applyRetention(storeCfg.retention_days)
+            .then((r) => r.removedFiles && this.log.info(r, 'retention removed old flows'))
+            .catch((e: unknown) => this.log.error({ err: e }, 'retention failed'));
+        void run();
+        this.retentionTimer = setInterval(run, 3600_000);
+        this.retentionTimer.unref();
+      }
+      this.log.info({ url: this.url, data: this.dataDir }, 'flowlogs is serving');
+    } catch (e) {
+      await this.app?.close().catch(() => {});
+      await this.store.stop().catch(() => {});
+      throw e;
+    }
+  }
+
+  add(c: Component): void {
+    this.components.push(c);
+  }
+
+  private registerStoreMetrics(): void {
+    const m = this.metrics;
+    const files = m.gauge('flowlogs_store_files', 'Parquet files holding flow records');
+    const bytes = m.gauge('flowlogs_store_bytes', 'Bytes of flow records on disk');
+    const buffered = m.gauge('flowlogs_store_buffered_rows', 'Rows accepted by the store but not yet durable');
+    m.onCollect(() => {
+      const s = this.store.stats();
+      files.set({}, s.files);
+      bytes.set({}, s.bytesOnDisk);
+      buffered.set({}, s.bufferedRows);
+    });
+  }
+
+  /** Stops sources first, then lets everything they produced reach the disk. */
+  async stop(): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    for (const c of [...this.components].reverse()) {
+      await c.stop().catch((e: unknown) => this.log.error({ err: e, component: c.name }, 'stopping failed'));
+    }
+    await this.app?.close();
+    await this.pipeline?.drain();
+    await this.store.stop();
+    this.log.info('flowlogs stopped; everything received was written');
+  }
+}

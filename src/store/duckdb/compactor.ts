@@ -1,0 +1,259 @@
+// Background work on stored files, done by the one process that holds the writer lock:
+// compaction (many small uncompressed segments → one zstd file per hour, sorted so that it
+// compresses well), retention (whole files past the horizon are deleted), schema migration
+// (old files rewritten to the current record) and recovery after a crash.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { FIELDS } from '../../schema/fields.js';
+import { fsyncDir, isTmpName } from '../../util/durable.js';
+import type { DuckDbEngine } from './engine.js';
+import { listStaged, STAGING, type Manifest, type SegmentInfo } from './manifest.js';
+import { migratingSelect, schemaFingerprint } from './schema.js';
+import { fileListSql, quoteString, readParquetSql } from './sql.js';
+
+export interface CompactionOptions {
+  /** Compact once this many staged rows wait… */
+  minRows: number;
+  /** …or once the oldest staged segment is this old. */
+  maxAgeMs: number;
+  /** Re-merge an hour's compacted files when it has more than this many. */
+  maxFilesPerHour: number;
+  /** Order inside compacted files: grouping like rows is what makes them small. */
+  sortBy: readonly string[];
+}
+
+export const DEFAULT_COMPACTION: CompactionOptions = {
+  minRows: 4_000_000,
+  maxAgeMs: 5 * 60_000,
+  maxFilesPerHour: 6,
+  sortBy: ['interface_id', 'direction', 'start', 'src_addr', 'dst_addr'],
+};
+
+const HOUR = 3600;
+
+function hourDir(hourStart: number): string {
+  const iso = new Date(hourStart * 1000).toISOString();
+  return `date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
+}
+
+let outSeq = 0;
+function outputName(hourStart: number): string {
+  return `${hourDir(hourStart)}/part-${Date.now().toString(36)}${process.pid.toString(36)}_${outSeq++}.parquet`;
+}
+
+export interface CompactionResult {
+  inputs: number;
+  outputs: number;
+  rows: number;
+}
+
+export class Compactor {
+  /** Files folded away but perhaps still being read by a query: deleted on the next pass. */
+  private doomed: string[] = [];
+
+  constructor(
+    private readonly flowsDir: string,
+    private readonly engine: DuckDbEngine,
+    private readonly manifest: Manifest,
+    private readonly opts: CompactionOptions,
+    private readonly log: Logger,
+    /** Set of names currently read by queries; deletion waits for them. */
+    private readonly inUse: () => ReadonlySet<string>,
+  ) {}
+
+  private abs(name: string): string {
+    return path.join(this.flowsDir, name);
+  }
+
+  /** Cleans up after a crash: temporary files, and inputs a committed compaction left behind. */
+  async recover(): Promise<void> {
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (isTmpName(e.name) || e.name.endsWith('.parquet.tmp')) await fs.rm(p, { force: true });
+      }
+    };
+    await walk(this.flowsDir);
+    if (this.manifest.data.consumed.length) {
+      for (const n of this.manifest.data.consumed) await fs.rm(this.abs(n), { force: true });
+      await this.manifest.commit((d) => (d.consumed = []));
+    }
+  }
+
+  private async columnsOf(files: readonly string[]): Promise<{ cols: Map<string, string>; uniform: boolean }> {
+    const cols = new Map<string, string>();
+    const r = await this.engine.query(`SELECT file_name, name, type FROM parquet_schema(${fileListSql(files.map((f) => this.abs(f)))}) WHERE num_children IS NULL`);
+    const perFile = new Map<string, number>();
+    for (const [file, name, type] of r.rows as [string, string, string][]) {
+      perFile.set(file, (perFile.get(file) ?? 0) + 1);
+      if (!cols.has(name)) cols.set(name, type);
+    }
+    const fp = new Set<string>(FIELDS.map((f) => f.name));
+    const uniform = [...perFile.values()].every((n) => n === cols.size) && [...cols.keys()].every((c) => fp.has(c));
+    return { cols, uniform };
+  }
+
+  /** Maps Parquet physical/logical types as parquet_schema reports them to DuckDB types. */
+  private async duckTypes(files: readonly string[]): Promise<Map<string, string>> {
+    const r = await this.engine.query(`DESCRIBE SELECT * FROM ${readParquetSql(files.map((f) => this.abs(f)), true)}`);
+    return new Map(r.rows.map((row) => [String(row[0]), String(row[1])]));
+  }
+
+  /**
+   * Writes the rows of `inputs` whose window starts in [hour, hour+1h) into one sorted,
+   * zstd-compressed file; returns it, fsynced, under a temporary name.
+   */
+  private async writeHour(inputs: readonly string[], hourStart: number, select: string, unionByName: boolean): Promise<SegmentInfo> {
+    const name = outputName(hourStart);
+    const final = this.abs(name);
+    await fs.mkdir(path.dirname(final), { recursive: true });
+    const tmp = `${final}.tmp`;
+    const src = readParquetSql(inputs.map((f) => this.abs(f)), unionByName);
+    const order = this.opts.sortBy.map((c) => `"${c}"`).join(', ');
+    const r = await this.engine.query(
+      `COPY (SELECT ${select} FROM ${src} WHERE "start" >= ${hourStart} AND "start" < ${hourStart + HOUR} ORDER BY ${order}) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+    );
+    const rows = Number(r.rows[0]?.[0] ?? 0);
+    const fh = await fs.open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const st = await fs.stat(tmp);
+    return { name, rows, minStart: hourStart, maxStart: hourStart + HOUR - 1, bytes: st.size };
+  }
+
+  /**
+   * Rewrites `inputs` as one file per hour they cover and swaps them in the manifest in one
+   * commit. Refuses to commit if the row counts do not add up: nothing is ever dropped here.
+   */
+  async rewrite(inputs: readonly SegmentInfo[], migrating = false): Promise<CompactionResult> {
+    if (inputs.length === 0) return { inputs: 0, outputs: 0, rows: 0 };
+    const names = inputs.map((i) => i.name);
+    const { uniform } = await this.columnsOf(names);
+    const plain = uniform && !migrating;
+    const select = plain ? FIELDS.map((f) => `"${f.name}"`).join(', ') : migratingSelect(await this.duckTypes(names), uniform);
+    const hours = new Set<number>();
+    for (const i of inputs) for (let h = Math.floor(i.minStart / HOUR) * HOUR; h <= i.maxStart; h += HOUR) hours.add(h);
+    const outputs: SegmentInfo[] = [];
+    try {
+      for (const h of [...hours].sort((a, b) => a - b)) {
+        const hourInputs = inputs.filter((i) => i.maxStart >= h && i.minStart < h + HOUR).map((i) => i.name);
+        const out = await this.writeHour(hourInputs, h, select, !uniform);
+        if (out.rows > 0) outputs.push(out);
+        else await fs.rm(this.abs(out.name) + '.tmp', { force: true });
+      }
+      const inRows = inputs.reduce((n, i) => n + i.rows, 0);
+      const outRows = outputs.reduce((n, o) => n + o.rows, 0);
+      if (inRows !== outRows) throw new Error(`compaction row count mismatch: ${inRows} in, ${outRows} out`);
+      for (const o of outputs) {
+        await fs.rename(this.abs(o.name) + '.tmp', this.abs(o.name));
+        await fsyncDir(path.dirname(this.abs(o.name)));
+      }
+    } catch (e) {
+      for (const o of outputs) await fs.rm(this.abs(o.name) + '.tmp', { force: true });
+      throw e;
+    }
+    const gone = new Set(names);
+    await this.manifest.commit((d) => {
+      d.files = d.files.filter((f) => !gone.has(f.name)).concat(outputs);
+      d.consumed.push(...names.filter((n) => n.startsWith(STAGING + '/')));
+      d.schema = schemaFingerprint();
+    });
+    this.doomed.push(...names);
+    return { inputs: inputs.length, outputs: outputs.length, rows: outputs.reduce((n, o) => n + o.rows, 0) };
+  }
+
+  /** Deletes files that compaction or retention replaced, once no query reads them. */
+  async sweep(): Promise<void> {
+    if (this.doomed.length === 0) return;
+    const busy = this.inUse();
+    const keep: string[] = [];
+    const deleted: string[] = [];
+    for (const n of this.doomed) {
+      if (busy.has(n)) keep.push(n);
+      else {
+        await fs.rm(this.abs(n), { force: true });
+        deleted.push(n);
+      }
+    }
+    this.doomed = keep;
+    const del = new Set(deleted);
+    if (this.manifest.data.consumed.some((c) => del.has(c))) await this.manifest.commit((d) => (d.consumed = d.consumed.filter((c) => !del.has(c))));
+  }
+
+  /** One pass: compacts staged segments when enough have gathered, re-merges crowded hours. */
+  async compact(now = Date.now(), force = false): Promise<CompactionResult> {
+    await this.sweep();
+    const consumed = new Set(this.manifest.data.consumed);
+    const staged = listStaged(this.flowsDir).filter((s) => !consumed.has(s.name));
+    const rows = staged.reduce((n, s) => n + s.rows, 0);
+    let oldestMs = Infinity;
+    for (const s of staged) {
+      const st = await fs.stat(this.abs(s.name)).catch(() => undefined);
+      if (st) oldestMs = Math.min(oldestMs, st.mtimeMs);
+    }
+    const due = staged.length > 0 && (force || rows >= this.opts.minRows || now - oldestMs >= this.opts.maxAgeMs);
+    const inputs: SegmentInfo[] = due ? [...staged] : [];
+    // Fold in an hour's earlier compacted files when they have piled up.
+    const byHour = new Map<number, SegmentInfo[]>();
+    for (const f of this.manifest.data.files) {
+      const h = Math.floor(f.minStart / HOUR) * HOUR;
+      byHour.set(h, [...(byHour.get(h) ?? []), f]);
+    }
+    const touched = new Set(inputs.map((i) => Math.floor(i.minStart / HOUR) * HOUR));
+    for (const [h, files] of byHour) if (files.length > this.opts.maxFilesPerHour || (touched.has(h) && files.length >= this.opts.maxFilesPerHour)) inputs.push(...files);
+    if (inputs.length === 0) return { inputs: 0, outputs: 0, rows: 0 };
+    const t0 = Date.now();
+    const res = await this.rewrite(inputs);
+    this.log.info({ ...res, ms: Date.now() - t0 }, 'compacted flow files');
+    return res;
+  }
+
+  /** Rewrites every file written under another schema, so that all files share the current one. */
+  async migrate(): Promise<boolean> {
+    const current = schemaFingerprint();
+    const staged = listStaged(this.flowsDir);
+    const all = [...this.manifest.data.files, ...staged];
+    if (all.length === 0) {
+      if (this.manifest.data.schema !== current) await this.manifest.commit((d) => (d.schema = current));
+      return false;
+    }
+    if (this.manifest.data.schema === current) {
+      const { uniform } = await this.columnsOf(all.map((f) => f.name));
+      if (uniform) return false;
+    }
+    this.log.info({ files: all.length }, 'migrating stored flows to the current schema');
+    await this.rewrite(all, true);
+    await this.sweep();
+    return true;
+  }
+
+  /** Drops whole files whose every window started before now − days. */
+  async retain(days: number, nowSec: number): Promise<{ removedRows: number; removedFiles: number }> {
+    const cutoff = nowSec - days * 86400;
+    const oldCompacted = this.manifest.data.files.filter((f) => f.maxStart < cutoff);
+    const consumed = new Set(this.manifest.data.consumed);
+    const oldStaged = listStaged(this.flowsDir).filter((s) => s.maxStart < cutoff && !consumed.has(s.name));
+    if (oldCompacted.length + oldStaged.length === 0) return { removedRows: 0, removedFiles: 0 };
+    const gone = new Set(oldCompacted.map((f) => f.name));
+    await this.manifest.commit((d) => {
+      d.files = d.files.filter((f) => !gone.has(f.name));
+      d.consumed.push(...oldStaged.map((s) => s.name));
+    });
+    this.doomed.push(...gone, ...oldStaged.map((s) => s.name));
+    await this.sweep();
+    // Empty hour and date folders go too, so the tree mirrors what is kept.
+    for (const f of oldCompacted) {
+      const hourPath = path.dirname(this.abs(f.name));
+      await fs.rmdir(hourPath).catch(() => {});
+      await fs.rmdir(path.dirname(hourPath)).catch(() => {});
+    }
+    const removed = [...oldCompacted, ...oldStaged];
+    return { removedRows: removed.reduce((n, f) => n + f.rows, 0), removedFiles: removed.length };
+  }
+}

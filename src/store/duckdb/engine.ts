@@ -1,0 +1,89 @@
+// The embedded DuckDB instance: an in-memory database that reads the store's Parquet files.
+// Nothing is kept in a DuckDB database file, so any number of processes (a server and CLI
+// queries) can read the same data directory at once.
+
+import { DuckDBInstance, DuckDBTypeId, DuckDBUUIDValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { formatIp } from '../../schema/ip.js';
+import type { QueryResult, ResultColumn } from '../store.js';
+
+export interface EngineOptions {
+  threads?: number;
+  memoryLimit?: string;
+}
+
+const TWO127 = 1n << 127n;
+const M32 = 0xffffffffn;
+const ipWords = new Uint32Array(4);
+
+/** Addresses are stored as UUIDs (16 big-endian bytes); this turns one back into text. */
+export function uuidToIp(v: DuckDBUUIDValue): string {
+  let u = v.hugeint + TWO127;
+  for (let k = 3; k >= 0; k--) {
+    ipWords[k] = Number(u & M32);
+    u >>= 32n;
+  }
+  return formatIp(ipWords, 0);
+}
+
+function toJs(v: DuckDBValue, typeId: DuckDBTypeId): string | number | boolean | null {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'bigint':
+      return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
+  }
+  if (v instanceof DuckDBUUIDValue) return uuidToIp(v);
+  if (typeId === DuckDBTypeId.DECIMAL) return Number(String(v));
+  return String(v);
+}
+
+export class DuckDbEngine {
+  private constructor(private readonly instance: DuckDBInstance) {}
+
+  static async create(opts: EngineOptions = {}): Promise<DuckDbEngine> {
+    const config: Record<string, string> = {};
+    if (opts.threads) config.threads = String(opts.threads);
+    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const engine = new DuckDbEngine(instance);
+    // Parquet footers are read once per file and kept: queries over many files stay fast.
+    await engine.run('SET parquet_metadata_cache = true');
+    return engine;
+  }
+
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  async run(sql: string): Promise<void> {
+    const c = await this.instance.connect();
+    try {
+      await c.run(sql);
+    } finally {
+      c.closeSync();
+    }
+  }
+
+  /** Runs a query and converts every value to JS (numbers, text addresses). */
+  async query(sql: string, conn?: DuckDBConnection): Promise<QueryResult> {
+    const c = conn ?? (await this.instance.connect());
+    try {
+      const reader = await c.runAndReadAll(sql);
+      const names = reader.columnNames();
+      const types = reader.columnTypes();
+      const columns: ResultColumn[] = names.map((name, i) => ({ name, type: types[i].toString() }));
+      const ids = types.map((t) => t.typeId);
+      const rows = reader.getRows().map((r) => r.map((v, i) => toJs(v, ids[i])));
+      return { columns, rows };
+    } finally {
+      if (!conn) c.closeSync();
+    }
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}

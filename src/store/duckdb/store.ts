@@ -1,0 +1,195 @@
+// The embedded store: flow records as Parquet files in the data directory, queried by an
+// in-memory DuckDB. Appends are encoded in JS straight from FlowBatch columns (fast, durable
+// on fsync); a background compactor folds them into sorted zstd files per hour; queries read
+// only the files whose time bounds overlap the requested range.
+
+import { FlowBatch } from '../../schema/batch.js';
+import { FIELDS } from '../../schema/fields.js';
+import { silentLogger, type Logger } from '../../util/log.js';
+import { InputError } from '../../util/errors.js';
+import { openDataDir, WriterLock, type DataDir } from '../datadir.js';
+import type { FlowStore, FlowsQuery, QueryResult, StoreStats, TimeRange } from '../store.js';
+import { Compactor, DEFAULT_COMPACTION, type CompactionOptions } from './compactor.js';
+import { DuckDbEngine, type EngineOptions } from './engine.js';
+import { Manifest, readSnapshot, type SegmentInfo } from './manifest.js';
+import { emptyFlowsSql, schemaFingerprint } from './schema.js';
+import { DEFAULT_SEGMENT_OPTIONS, SegmentWriter, type SegmentWriterOptions } from './segments.js';
+import { filtersToSql, quoteIdent, rangeToSql, readParquetSql } from './sql.js';
+
+export type StoreMode =
+  /** Appends, compacts, applies retention: the one process that owns the directory. */
+  | 'writer'
+  /** Only reads (CLI queries next to a running server). */
+  | 'reader';
+
+export interface DuckDbStoreOptions {
+  dataDir: string;
+  mode?: StoreMode;
+  segments?: Partial<SegmentWriterOptions>;
+  compaction?: Partial<CompactionOptions>;
+  /** How often the compactor looks for work; 0 disables the background loop. */
+  compactEveryMs?: number;
+  engine?: EngineOptions;
+  log?: Logger;
+}
+
+export class DuckDbStore implements FlowStore {
+  readonly dialect = 'duckdb' as const;
+  private dir!: DataDir;
+  private engine!: DuckDbEngine;
+  private lock?: WriterLock;
+  private manifest?: Manifest;
+  private writer?: SegmentWriter;
+  private compactor?: Compactor;
+  private loop?: NodeJS.Timeout;
+  private busy = Promise.resolve();
+  private readonly reading = new Map<string, number>();
+  private readonly log: Logger;
+  private stopped = false;
+
+  constructor(private readonly opts: DuckDbStoreOptions) {
+    this.log = opts.log ?? silentLogger;
+  }
+
+  get mode(): StoreMode {
+    return this.opts.mode ?? 'writer';
+  }
+
+  get dataDir(): DataDir {
+    return this.dir;
+  }
+
+  async start(): Promise<void> {
+    const writer = this.mode === 'writer';
+    this.dir = openDataDir(this.opts.dataDir, { create: writer });
+    this.engine = await DuckDbEngine.create(this.opts.engine);
+    if (!writer) return;
+    this.lock = new WriterLock(this.dir);
+    this.lock.acquire();
+    try {
+      this.manifest = new Manifest(this.dir.flows, schemaFingerprint());
+      const compaction = { ...DEFAULT_COMPACTION, ...this.opts.compaction };
+      this.compactor = new Compactor(this.dir.flows, this.engine, this.manifest, compaction, this.log, () => new Set(this.reading.keys()));
+      this.writer = new SegmentWriter(this.dir.flows, { ...DEFAULT_SEGMENT_OPTIONS, ...this.opts.segments }, () => {});
+      await this.writer.init();
+      await this.compactor.recover();
+      await this.compactor.migrate();
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
+    const every = this.opts.compactEveryMs ?? 30_000;
+    if (every > 0) {
+      this.loop = setInterval(() => void this.background(() => this.compactor!.compact()), every);
+      this.loop.unref();
+    }
+  }
+
+  /** Runs compactor work one job at a time, logging (not throwing) failures. */
+  private background<T>(job: () => Promise<T>): Promise<T | undefined> {
+    const run = this.busy.then(job).catch((e: unknown) => {
+      this.log.error({ err: e }, 'store maintenance failed');
+      return undefined;
+    });
+    this.busy = run.then(() => undefined);
+    return run;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.loop) clearInterval(this.loop);
+    try {
+      await this.writer?.close();
+      await this.busy;
+    } finally {
+      this.lock?.release();
+      this.engine?.close();
+    }
+  }
+
+  append(batch: FlowBatch): Promise<void> {
+    if (!this.writer) return Promise.reject(new Error(`store opened as ${this.mode}: cannot append`));
+    return this.writer.append(batch);
+  }
+
+  async flush(): Promise<void> {
+    await this.writer?.flush();
+  }
+
+  /** Compacts now (tests, shutdown of short-lived writers, benchmarks). */
+  async compact(force = true) {
+    if (!this.compactor) throw new Error('compaction needs the writer lock');
+    await this.flush();
+    return (await this.background(() => this.compactor!.compact(Date.now(), force))) ?? { inputs: 0, outputs: 0, rows: 0 };
+  }
+
+  async applyRetention(days: number, now = Math.floor(Date.now() / 1000)) {
+    if (!this.compactor) throw new Error('retention needs the writer lock');
+    if (!(days > 0)) throw new InputError(`retention must be a positive number of days, got ${days}`);
+    return (await this.background(() => this.compactor!.retain(days, now))) ?? { removedRows: 0, removedFiles: 0 };
+  }
+
+  /** Files overlapping the range, pinned against deletion until `release`. */
+  private pin(range: TimeRange): { files: string[]; release: () => void } {
+    const files = readSnapshot(this.dir.flows).filter((f) => f.maxStart >= range.from && f.minStart < range.to);
+    const names = files.map((f) => f.name);
+    for (const n of names) this.reading.set(n, (this.reading.get(n) ?? 0) + 1);
+    return {
+      files: names.map((n) => this.dir.path('flows', n)),
+      release: () => {
+        for (const n of names) {
+          const c = (this.reading.get(n) ?? 1) - 1;
+          if (c <= 0) this.reading.delete(n);
+          else this.reading.set(n, c);
+        }
+      },
+    };
+  }
+
+  /** The `flows` relation for a range, as a SQL expression. */
+  private flowsRelation(files: string[], range: TimeRange): string {
+    if (files.length === 0) return `(${emptyFlowsSql()})`;
+    return `(SELECT ${FIELDS.map((f) => quoteIdent(f.name)).join(', ')} FROM ${readParquetSql(files)} WHERE ${rangeToSql(range)})`;
+  }
+
+  async sql(statement: string, range: TimeRange): Promise<QueryResult> {
+    const pinned = this.pin(range);
+    try {
+      return await this.engine.query(`WITH flows AS ${this.flowsRelation(pinned.files, range)} ${statement}`);
+    } finally {
+      pinned.release();
+    }
+  }
+
+  async flows(q: FlowsQuery): Promise<FlowBatch> {
+    const where = filtersToSql(q.filters ?? []);
+    const limit = Math.max(0, Math.floor(q.limit));
+    const order = q.order === 'oldest' ? 'ASC' : 'DESC';
+    const cols = FIELDS.map((f) => quoteIdent(f.name)).join(', ');
+    const res = await this.sql(`SELECT ${cols} FROM flows ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY "start" ${order}, "first_ms" ${order} LIMIT ${limit}`, q.range);
+    const out = new FlowBatch(Math.max(1, res.rows.length));
+    const names = res.columns.map((c) => c.name);
+    for (const row of res.rows) {
+      const rec: Record<string, string | number | null> = {};
+      for (let i = 0; i < names.length; i++) rec[names[i]] = row[i] as string | number | null;
+      out.push(rec);
+    }
+    return out;
+  }
+
+  /** Every stored file (for stats and tests). */
+  files(): SegmentInfo[] {
+    return readSnapshot(this.dir.flows, true);
+  }
+
+  stats(): StoreStats {
+    const files = this.files();
+    return {
+      appendedRows: this.writer?.appendedRows ?? 0,
+      bufferedRows: this.writer?.bufferedRows ?? 0,
+      files: files.length,
+      bytesOnDisk: files.reduce((n, f) => n + f.bytes, 0),
+    };
+  }
+}

@@ -1,0 +1,73 @@
+// The store interface: what the pipeline, the API and the CLI need from a place that keeps
+// flow records. DuckDB (embedded, the default) and ClickHouse implement it, each with its own
+// SQL dialect behind `sql()`.
+
+import type { FlowBatch } from '../schema/batch.js';
+import type { FieldName } from '../schema/fields.js';
+
+/** [from, to) in unix seconds, matched against a record's window start. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/** Exact-value filter: the field equals one of the values (values are text, as typed). */
+export interface FieldFilter {
+  field: FieldName;
+  values: string[];
+}
+
+export interface FlowsQuery {
+  range: TimeRange;
+  /** ANDed together; each is an OR over its values. */
+  filters?: FieldFilter[];
+  limit: number;
+  /** Newest windows first (default) or oldest first. */
+  order?: 'newest' | 'oldest';
+}
+
+export interface ResultColumn {
+  name: string;
+  /** The engine's type name (e.g. UBIGINT, VARCHAR, UUID). */
+  type: string;
+}
+
+/** A query result with values already in JS form: numbers, strings, addresses as text. */
+export interface QueryResult {
+  columns: ResultColumn[];
+  rows: (string | number | boolean | null)[][];
+}
+
+export interface StoreStats {
+  /** Records acknowledged as stored since start. */
+  appendedRows: number;
+  /** Records held in memory, not yet durable. */
+  bufferedRows: number;
+  files: number;
+  bytesOnDisk: number;
+}
+
+export interface FlowStore {
+  readonly dialect: 'duckdb' | 'clickhouse';
+  /** Creates or migrates the schema, recovers interrupted work. Idempotent. */
+  start(): Promise<void>;
+  /** Flushes everything buffered, then releases resources. */
+  stop(): Promise<void>;
+  /**
+   * Stores a batch. Resolves once the rows are durable (they survive a crash of the
+   * process). The store owns the batch until then: do not reuse it before it resolves.
+   */
+  append(batch: FlowBatch): Promise<void>;
+  /** Forces buffered rows to disk now. */
+  flush(): Promise<void>;
+  /** Records in a time range matching exact-field filters. */
+  flows(q: FlowsQuery): Promise<FlowBatch>;
+  /**
+   * Runs a read-only SQL statement in the store's dialect over a relation named `flows`
+   * holding the records of `range`.
+   */
+  sql(statement: string, range: TimeRange): Promise<QueryResult>;
+  /** Drops data whose window started more than `days` days before `now` (unix s). */
+  applyRetention(days: number, now?: number): Promise<{ removedRows: number; removedFiles: number }>;
+  stats(): StoreStats;
+}
