@@ -1,7 +1,5 @@
-// The batch columns the decoder writes, held as plain fields of one class. FlowBatch.cols is built
-// field by field from the schema and V8 keeps such an object in dictionary mode: every column
-// lookup on it is a hash probe, which measured 8x slower per row than fields on a class. The
-// decoder binds this struct to each batch it is handed and writes through it.
+// The batch columns the decoder writes, bound once per batch as plain fields of one class, so
+// the generated record readers see a single object shape whatever batch they write into.
 
 import type { FlowBatch, StringDict } from '../../schema/batch.js';
 
