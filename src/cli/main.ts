@@ -3,12 +3,13 @@
 
 import { errorMessage, isInputError } from '../util/errors.js';
 import type { Io, Verb } from './args.js';
+import { decode } from './decode.js';
 import { query } from './query.js';
 import { serve } from './serve.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
 
-export const VERBS: Verb[] = [serve, query, token];
+export const VERBS: Verb[] = [serve, decode, query, token];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));

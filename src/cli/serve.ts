@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../util/log.js';
-import { int, parseFlags, str, type Io, type Verb } from './args.js';
+import { bool, int, parseFlags, str, type Io, type Verb } from './args.js';
 import { Service } from './service.js';
 
 export const SERVE_FLAGS = {
@@ -9,6 +9,7 @@ export const SERVE_FLAGS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'log-level': { type: 'string' },
+  'no-collectors': { type: 'boolean' },
 } as const;
 
 /** Runs until SIGINT/SIGTERM, then shuts down cleanly (everything received is written). */
@@ -36,12 +37,13 @@ export const serve: Verb = {
   --config FILE   YAML configuration (sections: server, store, …); FLOWLOGS_<SECTION>__<KEY> env vars override it
   --data DIR      data directory of the embedded store (default ./data)
   --host ADDR     address to listen on (default 127.0.0.1; anything else needs an API token)
-  --port N        HTTP port (default 8080)`,
+  --port N        HTTP port (default 8080)
+  --no-collectors do not open the NetFlow/IPFIX/sFlow UDP listeners (collectors.listen in the config)`,
   async run(argv: string[], io: Io): Promise<number> {
     const p = parseFlags('serve', argv, SERVE_FLAGS, false);
     const cfg = loadConfig(str(p, 'config'));
     const log = createLogger(str(p, 'log-level'));
-    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'serve', 0, 65535), data: str(p, 'data') }, log);
+    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'serve', 0, 65535), data: str(p, 'data'), collectors: !bool(p, 'no-collectors') }, log);
     return runUntilSignal(service, io);
   },
 };

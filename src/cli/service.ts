@@ -13,6 +13,8 @@ import { storeConfig } from '../store/config.js';
 import type { DuckDbStore } from '../store/duckdb/store.js';
 import { openStore } from '../store/open.js';
 import type { FlowStore } from '../store/store.js';
+import { Collector } from '../sources/collector/collector.js';
+import { collectorConfig } from '../sources/collector/config.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { VERSION } from './version.js';
@@ -21,6 +23,8 @@ export interface ServiceOverrides {
   host?: string;
   port?: number;
   data?: string;
+  /** false: no UDP collectors whatever the config says. */
+  collectors?: boolean;
 }
 
 /** Something the service starts and stops with itself (collectors, the demo feed). */
@@ -36,6 +40,7 @@ export class Service {
   pipeline!: Pipeline;
   tokens!: TokenStore;
   private app?: FastifyInstance;
+  collector?: Collector;
   private components: Component[] = [];
   private retentionTimer?: NodeJS.Timeout;
   url = '';
@@ -69,6 +74,11 @@ export class Service {
       const addr = this.app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : server.port;
       this.url = `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${port}`;
+      const collect = section(this.cfg, 'collectors', collectorConfig);
+      if (collect.enabled && this.overrides.collectors !== false) {
+        this.collector = new Collector(collect, this.pipeline, this.metrics, this.log);
+        this.components.unshift(this.collector);
+      }
       for (const c of this.components) await c.start();
       if (storeCfg.retention_days > 0) {
         const run = () =>
@@ -82,6 +92,7 @@ export class Service {
       }
       this.log.info({ url: this.url, data: this.dataDir }, 'flowlogs is serving');
     } catch (e) {
+      for (const c of this.components) await c.stop().catch(() => {});
       await this.app?.close().catch(() => {});
       await this.store.stop().catch(() => {});
       throw e;

@@ -59,10 +59,17 @@ export class Metric {
     return this.series.get(labelKey(labels))?.value ?? 0;
   }
 
-  render(): string {
+  /** Label set (as rendered) → value. */
+  entries(): [string, number][] {
+    return [...this.series].map(([k, s]) => [k, s.value]);
+  }
+
+  render(extra: readonly [string, number][] = []): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n`;
-    if (this.series.size === 0 && this.type === 'counter') return out + `${this.name} 0\n`;
-    for (const [key, s] of this.series) out += key ? `${this.name}{${key}} ${s.value}\n` : `${this.name} ${s.value}\n`;
+    const merged = new Map<string, number>(this.entries());
+    for (const [k, v] of extra) merged.set(k, (merged.get(k) ?? 0) + v);
+    if (merged.size === 0 && this.type === 'counter') return out + `${this.name} 0\n`;
+    for (const [key, v] of merged) out += key ? `${this.name}{${key}} ${v}\n` : `${this.name} ${v}\n`;
     return out;
   }
 }
@@ -70,9 +77,18 @@ export class Metric {
 /** Gauges computed when scraped (queue depths, file counts). */
 export type Collector = () => void;
 
+/** A registry's content, to be posted from another thread and merged into the main one. */
+export interface MetricSnapshot {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  series: [string, number][];
+}
+
 export class MetricsRegistry {
   private metrics = new Map<string, Metric>();
   private collectors: Collector[] = [];
+  private external = new Map<string, MetricSnapshot[]>();
 
   counter(name: string, help: string): Metric {
     return this.get(name, help, 'counter');
@@ -101,10 +117,41 @@ export class MetricsRegistry {
     return this.metrics.get(name);
   }
 
+  snapshot(): MetricSnapshot[] {
+    for (const c of this.collectors) c();
+    return [...this.metrics.values()].map((m) => ({ name: m.name, help: m.help, type: m.type, series: m.entries() }));
+  }
+
+  /**
+   * Keeps the latest snapshot from another thread under `key`; rendering adds its series to
+   * ours (same name and labels are summed), so several workers look like one process.
+   */
+  setExternal(key: string, snap: MetricSnapshot[]): void {
+    this.external.set(key, snap);
+  }
+
+  /** Sum of a metric over this registry and every external snapshot (tests, summaries). */
+  totalOf(name: string): number {
+    let t = this.metrics.get(name)?.total() ?? 0;
+    for (const snap of this.external.values()) for (const m of snap) if (m.name === name) for (const [, v] of m.series) t += v;
+    return t;
+  }
+
   render(): string {
     for (const c of this.collectors) c();
+    const extra = new Map<string, { help: string; type: 'counter' | 'gauge'; series: [string, number][] }>();
+    for (const snap of this.external.values())
+      for (const m of snap) {
+        const e = extra.get(m.name) ?? { help: m.help, type: m.type, series: [] };
+        e.series.push(...m.series);
+        extra.set(m.name, e);
+      }
     let out = '';
-    for (const m of this.metrics.values()) out += m.render();
+    for (const m of this.metrics.values()) {
+      out += m.render(extra.get(m.name)?.series);
+      extra.delete(m.name);
+    }
+    for (const [name, e] of extra) out += new Metric(name, e.help, e.type).render(e.series);
     return out;
   }
 }

@@ -36,6 +36,11 @@ export interface NetflowDecoderOptions {
    */
   compileAfterRecords?: number;
   metrics?: MetricsRegistry;
+  /**
+   * Called on each sequence gap with the exporter, observation domain / source id, version
+   * and how many records (v5, IPFIX) or export packets (v9) the numbers say were lost.
+   */
+  onSequenceGap?: (exporter: string, domain: number, version: number, missing: number) => void;
 }
 
 const DEFAULT_TEMPLATE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -81,6 +86,7 @@ export class NetflowDecoder {
   private readonly mDatagrams: Record<number, Series>;
   private readonly mFlows: Record<number, Series>;
   private readonly mGaps: Record<number, Series>;
+  private readonly onSequenceGap: NetflowDecoderOptions['onSequenceGap'];
   private readonly mMissingFlows: Series;
   private readonly mMissingDatagrams: Series;
   private readonly mMalformed: Record<MalformedReason, Series>;
@@ -90,6 +96,7 @@ export class NetflowDecoder {
     const rate = opts.samplingRate ?? 1;
     this.fallbackRate = rate >= 1 ? Math.round(rate) : 1;
     this.templateTimeoutMs = opts.templateTimeoutMs ?? DEFAULT_TEMPLATE_TIMEOUT_MS;
+    this.onSequenceGap = opts.onSequenceGap;
     this.maxTemplates = Math.max(1, opts.maxTemplates ?? 8192);
     this.maxExporters = Math.max(1, opts.maxExporters ?? 4096);
     this.maxDomains = Math.max(1, opts.maxDomainsPerExporter ?? 256);
@@ -375,6 +382,7 @@ export class NetflowDecoder {
       if (ahead < TWO_31) {
         gaps.gaps++;
         this.mGaps[version].inc();
+        this.onSequenceGap?.(dom.exporter.text, dom.key, version, ahead);
         if (version === 9) {
           gaps.missingDatagrams += ahead;
           this.mMissingDatagrams.inc(ahead);
