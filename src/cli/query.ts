@@ -2,46 +2,27 @@ import { FIELDS, fieldByName, FIELD_NAMES, isFieldName, type FieldDef } from '..
 import { RecordWriter } from '../schema/formats.js';
 import { storeConfig } from '../store/config.js';
 import { openStore } from '../store/open.js';
-import type { FieldFilter } from '../store/store.js';
+import { parseQuery } from '../query/index.js';
+import { compilerFor } from '../store/compile.js';
 import { loadConfig, section } from '../config/load.js';
 import { InputError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { parseRange } from '../util/time.js';
 import { int, list, oneOf, parseFlags, str, type Io, type Verb } from './args.js';
+import { formatResult } from './output.js';
 import { renderTable } from './table.js';
 
 const TABLE_FIELDS = ['start', 'interface_id', 'src_addr', 'src_port', 'dst_addr', 'dst_port', 'protocol', 'packets', 'bytes', 'action'];
-
-/** `field:value`, `field:(a OR b)`, joined by AND or spaces: exact filters. */
-export function parseExactFilters(q: string): FieldFilter[] {
-  const out: FieldFilter[] = [];
-  const re = /\s*(?:AND\s+)?([A-Za-z_][\w]*):(\((?:[^()]*)\)|"[^"]*"|\S+)\s*/gy;
-  let pos = 0;
-  const text = q.trim();
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (!m) throw new InputError(`query: col ${pos + 1}: expected field:value (only exact field filters are understood here)`);
-    const [, field, raw] = m;
-    if (!isFieldName(field)) throw new InputError(`query: col ${pos + 1}: unknown field '${field}'${didYouMean(field, FIELD_NAMES)}`);
-    const values = raw.startsWith('(')
-      ? raw
-          .slice(1, -1)
-          .split(/\s+OR\s+/)
-          .map((v) => v.trim().replace(/^"|"$/g, ''))
-      : [raw.replace(/^"|"$/g, '')];
-    out.push({ field, values });
-    pos = re.lastIndex;
-  }
-  return out;
-}
 
 export const query: Verb = {
   name: 'query',
   summary: 'search stored flow records',
   usage: `flowlogs query 'QUERY' [--from T] [--to T] [--limit N] [--format table|jsonl|csv] [--fields a,b] [--data DIR]
 
-  QUERY       field:value filters joined by AND, e.g. 'action:REJECT dst_port:(22 OR 3389)'; '' matches every flow
+  QUERY       a filter, optionally followed by | and a SELECT over the table flows, e.g.
+                'src_addr:10.0.0.0/16 AND dst_port:(22 OR 3389) AND action:REJECT'
+                'action:REJECT | SELECT src_addr, count(*) AS flows GROUP BY src_addr ORDER BY flows DESC LIMIT 10'
+              '' matches every flow (see the README for the language)
   --from/--to ISO-8601, unix seconds, 'now' or relative (-15m, -7d); default: the last hour
   --limit N   at most N records, newest first (default 100; table output) or all (jsonl/csv)`,
   async run(argv: string[], io: Io): Promise<number> {
@@ -55,7 +36,7 @@ export const query: Verb = {
       config: { type: 'string', short: 'c' },
     });
     if (p.positionals.length > 1) throw new InputError(`flowlogs query: expected one QUERY argument, got ${p.positionals.length} (quote the query)`);
-    const filters = parseExactFilters(p.positionals[0] ?? '');
+    const q = parseQuery(p.positionals[0] ?? '');
     const range = parseRange(str(p, 'from'), str(p, 'to'));
     const format = oneOf(p, 'format', 'query', ['table', 'jsonl', 'csv'] as const, 'table');
     const limit = int(p, 'limit', 'query', 0) ?? (format === 'table' ? 100 : 10_000_000);
@@ -67,7 +48,12 @@ export const query: Verb = {
     const store = openStore(cfg, 'reader');
     await store.start();
     try {
-      const batch = await store.flows({ range, filters, limit });
+      if (q.select) {
+        const compiled = compilerFor(store.dialect)(q, { maxRows: limit });
+        io.out.write(formatResult(await store.sql(compiled.sql, range), format));
+        return 0;
+      }
+      const batch = await store.flows({ range, filter: q.filter, limit });
       if (format === 'table') {
         const rows = [];
         for (let i = 0; i < batch.length; i++) rows.push(fields.map((f) => (f.name === 'start' ? new Date(batch.cols.start[i] * 1000).toISOString().slice(0, 19) + 'Z' : batch.value(f, i))));

@@ -5,7 +5,10 @@ import { FlowBatch } from '../schema/batch.js';
 
 /** Where a source writes rows. */
 export interface BatchSink {
-  /** A batch with room for at least one more row (a full batch is handed on first). */
+  /**
+   * A batch with room for at least one more row (a full batch is handed on first). A source
+   * may fill the batch it got up to its capacity before asking again.
+   */
   room(): FlowBatch;
 }
 

@@ -4,6 +4,7 @@
 
 import type { FlowBatch } from '../schema/batch.js';
 import type { FieldName } from '../schema/fields.js';
+import type { FilterNode } from '../query/index.js';
 
 /** [from, to) in unix seconds, matched against a record's window start. */
 export interface TimeRange {
@@ -21,6 +22,8 @@ export interface FlowsQuery {
   range: TimeRange;
   /** ANDed together; each is an OR over its values. */
   filters?: FieldFilter[];
+  /** A query-language filter, ANDed with `filters`. */
+  filter?: FilterNode;
   limit: number;
   /** Newest windows first (default) or oldest first. */
   order?: 'newest' | 'oldest';
@@ -36,6 +39,15 @@ export interface ResultColumn {
 export interface QueryResult {
   columns: ResultColumn[];
   rows: (string | number | boolean | null)[][];
+}
+
+export type Row = QueryResult['rows'][number];
+
+/** A result read batch by batch; `close` stops the query early and releases it. */
+export interface SqlRowStream {
+  columns: ResultColumn[];
+  batches: AsyncIterable<Row[]>;
+  close(): void;
 }
 
 export interface StoreStats {
@@ -67,6 +79,11 @@ export interface FlowStore {
    * holding the records of `range`.
    */
   sql(statement: string, range: TimeRange): Promise<QueryResult>;
+  /**
+   * Like `sql()`, but rows arrive in batches as the engine produces them and an aborted
+   * `signal` interrupts the running query.
+   */
+  sqlStream?(statement: string, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<SqlRowStream>;
   /** Drops data whose window started more than `days` days before `now` (unix s). */
   applyRetention(days: number, now?: number): Promise<{ removedRows: number; removedFiles: number }>;
   stats(): StoreStats;

@@ -4,7 +4,7 @@
 
 import { DuckDBInstance, DuckDBTypeId, DuckDBUUIDValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { formatIp } from '../../schema/ip.js';
-import type { QueryResult, ResultColumn } from '../store.js';
+import type { QueryResult, ResultColumn, Row, SqlRowStream } from '../store.js';
 
 export interface EngineOptions {
   threads?: number;
@@ -25,7 +25,7 @@ export function uuidToIp(v: DuckDBUUIDValue): string {
   return formatIp(ipWords, 0);
 }
 
-function toJs(v: DuckDBValue, typeId: DuckDBTypeId): string | number | boolean | null {
+export function toJs(v: DuckDBValue, typeId: DuckDBTypeId): string | number | boolean | null {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'number':
@@ -80,6 +80,52 @@ export class DuckDbEngine {
       return { columns, rows };
     } finally {
       if (!conn) c.closeSync();
+    }
+  }
+
+  /**
+   * Streams a query chunk by chunk. Aborting `signal` interrupts it inside DuckDB; the
+   * connection is closed (and `onDone` called) once no fetch is in flight, whichever way the
+   * stream ends: read to the end, closed early, or failed.
+   */
+  async stream(sql: string, signal: AbortSignal | undefined, onDone: () => void): Promise<SqlRowStream> {
+    const conn = await this.instance.connect();
+    const onAbort = () => conn.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let pending: Promise<unknown> = Promise.resolve();
+    let closed = false;
+    const release = () => {
+      if (closed) return;
+      closed = true;
+      signal?.removeEventListener('abort', onAbort);
+      void pending.finally(() => {
+        conn.closeSync();
+        onDone();
+      });
+    };
+    try {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+      const result = await conn.stream(sql);
+      const names = result.columnNames();
+      const types = result.columnTypes();
+      const ids = types.map((t) => t.typeId);
+      async function* batches(): AsyncGenerator<Row[]> {
+        try {
+          for (;;) {
+            const p = result.fetchChunk();
+            pending = p.catch(() => {});
+            const chunk = await p;
+            if (!chunk || chunk.rowCount === 0) break;
+            yield chunk.getRows().map((r) => r.map((v, i) => toJs(v, ids[i])));
+          }
+        } finally {
+          release();
+        }
+      }
+      return { columns: names.map((name, i) => ({ name, type: types[i].toString() })), batches: batches(), close: release };
+    } catch (e) {
+      release();
+      throw e;
     }
   }
 

@@ -8,7 +8,8 @@ import { FIELDS } from '../../schema/fields.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { InputError } from '../../util/errors.js';
 import { openDataDir, WriterLock, type DataDir } from '../datadir.js';
-import type { FlowStore, FlowsQuery, QueryResult, StoreStats, TimeRange } from '../store.js';
+import type { FlowStore, FlowsQuery, QueryResult, SqlRowStream, StoreStats, TimeRange } from '../store.js';
+import { compileFilter } from './compile.js';
 import { Compactor, DEFAULT_COMPACTION, type CompactionOptions } from './compactor.js';
 import { DuckDbEngine, type EngineOptions } from './engine.js';
 import { Manifest, readSnapshot, type SegmentInfo } from './manifest.js';
@@ -162,8 +163,22 @@ export class DuckDbStore implements FlowStore {
     }
   }
 
+  async sqlStream(statement: string, range: TimeRange, opts: { signal?: AbortSignal } = {}): Promise<SqlRowStream> {
+    const pinned = this.pin(range);
+    try {
+      return await this.engine.stream(`WITH flows AS ${this.flowsRelation(pinned.files, range)} ${statement}`, opts.signal, pinned.release);
+    } catch (e) {
+      pinned.release();
+      throw e;
+    }
+  }
+
   async flows(q: FlowsQuery): Promise<FlowBatch> {
     const where = filtersToSql(q.filters ?? []);
+    if (q.filter) {
+      const expr = compileFilter(q.filter);
+      if (expr !== 'TRUE') where.push(`(${expr})`);
+    }
     const limit = Math.max(0, Math.floor(q.limit));
     const order = q.order === 'oldest' ? 'ASC' : 'DESC';
     const cols = FIELDS.map((f) => quoteIdent(f.name)).join(', ');
