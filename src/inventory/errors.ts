@@ -1,6 +1,8 @@
 // One error class for every problem with an inventory file, so that a command can print the
 // message as one line and exit 2 without knowing which check failed.
 
+import { InputError } from '../util/errors.js';
+
 export type PathPart = string | number;
 
 /** `enis[12].security_groups[0]` from ['enis', 12, 'security_groups', 0]. */
@@ -10,8 +12,8 @@ export function formatPath(parts: readonly PathPart[]): string {
   return s;
 }
 
-export class InventoryError extends Error {
-  override readonly name = 'InventoryError';
+export class InventoryError extends InputError {
+  override readonly name: string = 'InventoryError';
 
   constructor(
     /** The file as the caller named it. */

@@ -3,7 +3,7 @@
 // is a runtime failure (exit 1).
 
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
 }
 
 export function isInputError(e: unknown): e is InputError {
