@@ -1,6 +1,7 @@
 // What route modules may use: explicit dependencies, no globals.
 
 import type { MetricsRegistry } from '../metrics/registry.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import type { FlowStore } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import type { TokenStore, Principal } from './tokens.js';
@@ -8,6 +9,8 @@ import type { TokenStore, Principal } from './tokens.js';
 export interface ApiContext {
   version: string;
   store: FlowStore;
+  /** Where records sent over HTTP go (absent in read-only API servers). */
+  pipeline?: Pipeline;
   metrics: MetricsRegistry;
   log: Logger;
   tokens: TokenStore;

@@ -5,13 +5,14 @@ import { errorMessage, isInputError } from '../util/errors.js';
 import type { Io, Verb } from './args.js';
 import { decode } from './decode.js';
 import { demo } from './demo.js';
+import { importVerb } from './import.js';
 import { query } from './query.js';
 import { serve } from './serve.js';
 import { simulate } from './simulate.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
 
-export const VERBS: Verb[] = [serve, demo, decode, query, simulate, token];
+export const VERBS: Verb[] = [serve, demo, decode, importVerb, query, simulate, token];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));

@@ -69,7 +69,7 @@ export class Service {
         throw new InputError(`binding ${server.host} needs an API token: create one with 'flowlogs token create --name admin --data ${storeCfg.data}' and send it as 'Authorization: Bearer <token>'`);
       this.pipeline = new Pipeline(this.store, this.metrics, undefined, this.log);
       this.registerStoreMetrics();
-      this.app = await buildApi({ version: VERSION, store: this.store, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
+      this.app = await buildApi({ version: VERSION, store: this.store, pipeline: this.pipeline, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
       await this.app.listen({ host: server.host, port: server.port });
       const addr = this.app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : server.port;

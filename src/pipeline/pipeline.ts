@@ -1,5 +1,7 @@
-// The pipeline: every source hands its batches here. Stages enrich them in place (inventory,
-// geo, intel), then the batch goes to the store and to every consumer (sinks, detectors).
+// The pipeline: every source hands its batches here. Stages enrich them (inventory, geo,
+// intel) or reshape them (flow-log routing and aggregation may add, drop or re-window rows);
+// taps (sinks with their own disk queues) then take a copy; what is meant for the built-in
+// store goes there; once durable, consumers (detectors) see the stored batch.
 // Live sources cannot wait (a UDP socket that is not read drops in the kernel), so `offer`
 // drops and counts when the store falls behind; file sources `push` and wait instead.
 
@@ -8,17 +10,29 @@ import type { MetricsRegistry, Series } from '../metrics/registry.js';
 import type { FlowStore } from '../store/store.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
-/** Changes a batch in place before it is stored (enrichment). */
+/**
+ * Works on a batch before it is stored. Returns nothing when it changed the batch in place,
+ * or a replacement batch (rows added, dropped or re-aggregated); an empty batch ends the trip.
+ */
 export interface Stage {
   readonly name: string;
-  process(batch: FlowBatch): void;
+  process(batch: FlowBatch): FlowBatch | void;
 }
 
-/** Receives every stored batch (sinks, detectors); must not modify it. */
+/** Takes a copy of every batch before it is stored (sinks); must not keep or modify the batch. */
+export interface Tap {
+  readonly name: string;
+  tap(batch: FlowBatch): void;
+}
+
+/** Receives every stored batch (detectors); must not modify it. */
 export interface Consumer {
   readonly name: string;
   consume(batch: FlowBatch): void | Promise<void>;
 }
+
+/** Picks the rows the built-in store keeps (flow logs may send theirs only elsewhere). */
+export type StoreFilter = (batch: FlowBatch) => FlowBatch;
 
 export interface PipelineOptions {
   /** Rows accepted but not yet durable, beyond which live sources are told to drop. */
@@ -34,7 +48,9 @@ interface SourceCounters {
 
 export class Pipeline {
   private readonly stages: Stage[] = [];
+  private readonly taps: Tap[] = [];
   private readonly consumers: Consumer[] = [];
+  private storeFilter?: StoreFilter;
   private backlog = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = new Map<string, SourceCounters>();
@@ -43,20 +59,28 @@ export class Pipeline {
   constructor(
     private readonly store: FlowStore,
     private readonly metrics: MetricsRegistry,
-    private readonly opts: PipelineOptions = { maxBacklogRows: 4_000_000 },
+    private readonly opts: PipelineOptions = { maxBacklogRows: 1_000_000 },
     log?: Logger,
   ) {
     this.log = log ?? silentLogger;
-    metrics.gauge('flowlogs_pipeline_backlog_rows', 'Rows accepted but not yet stored durably').with();
-    metrics.onCollect(() => metrics.gauge('flowlogs_pipeline_backlog_rows', '').set({}, this.backlog));
+    const backlog = metrics.gauge('flowlogs_pipeline_backlog_rows', 'Rows accepted but not yet stored durably');
+    metrics.onCollect(() => backlog.set({}, this.backlog));
   }
 
   addStage(s: Stage): void {
     this.stages.push(s);
   }
 
+  addTap(t: Tap): void {
+    this.taps.push(t);
+  }
+
   addConsumer(c: Consumer): void {
     this.consumers.push(c);
+  }
+
+  setStoreFilter(f: StoreFilter): void {
+    this.storeFilter = f;
   }
 
   private countersFor(source: string): SourceCounters {
@@ -86,7 +110,7 @@ export class Pipeline {
       c.dropped.inc(batch.length);
       return false;
     }
-    void this.store_(batch, c).catch(() => {});
+    void this.run(batch, c).catch(() => {});
     return true;
   }
 
@@ -95,19 +119,33 @@ export class Pipeline {
     const c = this.countersFor(source);
     c.received.inc(batch.length);
     while (this.backlog + batch.length > this.opts.maxBacklogRows && this.inFlight.size > 0) await Promise.race(this.inFlight);
-    await this.store_(batch, c);
+    await this.run(batch, c);
   }
 
-  private store_(batch: FlowBatch, c: SourceCounters): Promise<void> {
-    for (const s of this.stages) s.process(batch);
-    const n = batch.length;
+  private run(input: FlowBatch, c: SourceCounters): Promise<void> {
+    let batch = input;
+    for (const s of this.stages) {
+      const out = s.process(batch);
+      if (out) batch = out;
+      if (batch.length === 0) return Promise.resolve();
+    }
+    for (const t of this.taps) {
+      try {
+        t.tap(batch);
+      } catch (e) {
+        this.log.error({ err: e, tap: t.name }, 'flow tap failed');
+      }
+    }
+    const stored = this.storeFilter ? this.storeFilter(batch) : batch;
+    const n = stored.length;
+    if (n === 0) return Promise.resolve();
     this.backlog += n;
-    const p = this.store.append(batch).then(
+    const p = this.store.append(stored).then(
       async () => {
         c.stored.inc(n);
         for (const k of this.consumers) {
           try {
-            await k.consume(batch);
+            await k.consume(stored);
           } catch (e) {
             this.log.error({ err: e, consumer: k.name }, 'flow consumer failed');
           }

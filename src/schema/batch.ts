@@ -127,10 +127,18 @@ export class FlowBatch {
   readonly capacity: number;
   readonly cols: FlowColumns;
 
-  /** `shared` allocates the columns in SharedArrayBuffers so other threads can read them. */
+  /**
+   * Columns live in SharedArrayBuffers unless `shared` is false: a batch can then be handed to
+   * another thread (encoders, decoders) without copying its rows.
+   */
   constructor(capacity = 8192, opts: { shared?: boolean; buffers?: Record<string, ArrayBufferLike> } = {}) {
     this.capacity = capacity;
-    this.cols = columnsFactory((f) => allocColumn(f, capacity, opts.shared ?? false, opts.buffers?.[f.name]));
+    this.cols = columnsFactory((f) => allocColumn(f, capacity, opts.shared ?? true, opts.buffers?.[f.name]));
+  }
+
+  /** True when every column is in shared memory (so it can cross threads as it is). */
+  get shared(): boolean {
+    return this.cols.start.buffer instanceof SharedArrayBuffer;
   }
 
   /** Describes a shared-memory batch for postMessage; the receiver rebuilds it with fromShared. */

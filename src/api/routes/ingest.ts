@@ -60,7 +60,7 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
 }
 
 export function ingestRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const pipeline = (ctx as ApiContext & { pipeline?: Pipeline }).pipeline;
+  const pipeline = ctx.pipeline;
   const requests = ctx.metrics.counter('flowlogs_ingest_requests_total', 'HTTP ingest requests, by format and status code');
   const refusedLines = ctx.metrics.counter('flowlogs_ingest_rejected_total', 'Lines or records refused by HTTP ingest, by format and reason');
 

@@ -79,6 +79,7 @@ const scratch = {
 
 /** A column slice as doubles: every numeric loop below then sees one array type only. */
 function valuesOf(col: Uint8Array | Uint16Array | Uint32Array | Float64Array, from: number, n: number): Float64Array {
+  if (col instanceof Float64Array) return col.subarray(from, from + n);
   if (scratch.values.length < n) scratch.values = new Float64Array(n);
   const v = scratch.values;
   v.set(col.subarray(from, from + n));
@@ -128,50 +129,135 @@ function writeDictCodesPage(file: ByteSink, codes: Uint32Array, n: number, dictS
   emitPage(file, PageType.Data, n, Enc.RleDictionary);
 }
 
-function writeNumericChunk(file: ByteSink, phys: Physical, col: Uint8Array | Uint16Array | Uint32Array | Float64Array, from: number, n: number, meta: ChunkMeta): void {
-  const vals = valuesOf(col, from, n);
-  let min = n > 0 ? vals[0] : 0;
+/**
+ * How hard to work at making the file small. `fast` (the store's first, short-lived form of
+ * the data) only takes what is nearly free: constant columns, strings, narrow-range numbers;
+ * `small` also hashes wide values into dictionaries and delta-packs the rest.
+ */
+export type Effort = 'fast' | 'small';
+
+type IntColumn = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+// One min/max loop per array type: a loop shared by several typed-array types runs several
+// times slower in V8 than one that only ever sees one type.
+function minMaxF64(a: Float64Array, from: number, n: number, out: Float64Array): void {
+  let min = a[from];
   let max = min;
-  for (let i = 1; i < n; i++) {
-    const v = vals[i];
+  for (let i = from + 1; i < from + n; i++) {
+    const v = a[i];
     if (v < min) min = v;
     else if (v > max) max = v;
   }
+  out[0] = min;
+  out[1] = max;
+}
+function minMaxU32(a: Uint32Array, from: number, n: number, out: Float64Array): void {
+  let min = a[from];
+  let max = min;
+  for (let i = from + 1; i < from + n; i++) {
+    const v = a[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  out[0] = min;
+  out[1] = max;
+}
+function minMaxU16(a: Uint16Array, from: number, n: number, out: Float64Array): void {
+  let min = a[from];
+  let max = min;
+  for (let i = from + 1; i < from + n; i++) {
+    const v = a[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  out[0] = min;
+  out[1] = max;
+}
+function minMaxU8(a: Uint8Array, from: number, n: number, out: Float64Array): void {
+  let min = a[from];
+  let max = min;
+  for (let i = from + 1; i < from + n; i++) {
+    const v = a[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  out[0] = min;
+  out[1] = max;
+}
+
+const range = new Float64Array(2);
+
+function minMax(col: IntColumn, from: number, n: number): void {
+  if (n === 0) range[0] = range[1] = 0;
+  else if (col instanceof Float64Array) minMaxF64(col, from, n, range);
+  else if (col instanceof Uint32Array) minMaxU32(col, from, n, range);
+  else if (col instanceof Uint16Array) minMaxU16(col, from, n, range);
+  else minMaxU8(col, from, n, range);
+}
+
+/** PLAIN INT32 straight from the column: a copy for u32, a native widening for u8/u16. */
+function writePlainInt32From(out: ByteSink, col: Uint8Array | Uint16Array | Uint32Array, from: number, n: number): void {
+  out.ensure(4 * n + 4);
+  if (out.len % 4 !== 0) {
+    writePlainInt32(out, valuesOf(col, from, n), 0, n);
+    return;
+  }
+  const dst = new Int32Array(out.buf.buffer, out.buf.byteOffset + out.len, n);
+  if (col instanceof Uint32Array) dst.set(new Int32Array(col.buffer, col.byteOffset + 4 * from, n));
+  else dst.set(col.subarray(from, from + n));
+  out.len += 4 * n;
+}
+
+function writeNumericChunk(file: ByteSink, phys: Physical, col: IntColumn, from: number, n: number, meta: ChunkMeta, effort: Effort): void {
+  minMax(col, from, n);
+  const min = range[0];
+  const max = range[1];
   meta.min = intStatBytes(min, phys.intBits);
   meta.max = intStatBytes(max, phys.intBits);
   const plain = phys.intBits === 64 ? writePlainInt64 : writePlainInt32;
   meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
   if (min === max) {
     meta.dictOffset = file.len;
-    plain(scratch.page, [min], 0, 1);
+    plain(scratch.page, constantValue(min), 0, 1);
     emitPage(file, PageType.Dictionary, 1, Enc.Plain);
     meta.dataOffset = file.len;
     writeConstantCodesPage(file, n);
     return;
   }
-  const codes = codesFor(n);
-  const dict = scratch.numDict;
-  // A dictionary pays when values repeat: allow at most one distinct value per 8 rows.
-  const limit = Math.max(1, Math.min(65536, n >> 3));
-  const built = max - min < 65536 ? dict.buildSmallRange(vals, n, min, codes, limit) : dict.build(vals, n, codes, limit);
-  if (built) {
-    meta.dictOffset = file.len;
-    plain(scratch.page, dict.values, 0, dict.size);
-    emitPage(file, PageType.Dictionary, dict.size, Enc.Plain);
-    meta.dataOffset = file.len;
-    writeDictCodesPage(file, codes, n, dict.size);
-    return;
+  const wide = max - min >= 65536;
+  if (!wide || effort === 'small') {
+    const vals = valuesOf(col, from, n);
+    const codes = codesFor(n);
+    const dict = scratch.numDict;
+    // A dictionary pays when values repeat: allow at most one distinct value per 8 rows.
+    const limit = Math.max(1, Math.min(65536, n >> 3));
+    if (wide ? dict.build(vals, n, codes, limit) : dict.buildSmallRange(vals, n, min, codes, limit)) {
+      meta.dictOffset = file.len;
+      plain(scratch.page, dict.values, 0, dict.size);
+      emitPage(file, PageType.Dictionary, dict.size, Enc.Plain);
+      meta.dataOffset = file.len;
+      writeDictCodesPage(file, codes, n, dict.size);
+      return;
+    }
+    if (effort === 'small' && max - min < 2 ** 52) {
+      meta.dataOffset = file.len;
+      writeDeltaBinaryPacked(scratch.page, vals, n, phys.intBits !== 64);
+      emitPage(file, PageType.Data, n, Enc.DeltaBinaryPacked);
+      meta.encodings = [Enc.DeltaBinaryPacked, Enc.Rle];
+      return;
+    }
   }
   meta.dataOffset = file.len;
-  if (max - min < 2 ** 52) {
-    writeDeltaBinaryPacked(scratch.page, vals, n, phys.intBits !== 64);
-    emitPage(file, PageType.Data, n, Enc.DeltaBinaryPacked);
-    meta.encodings = [Enc.DeltaBinaryPacked, Enc.Rle];
-  } else {
-    plain(scratch.page, vals, 0, n);
-    emitPage(file, PageType.Data, n, Enc.Plain);
-    meta.encodings = [Enc.Plain, Enc.Rle];
-  }
+  if (col instanceof Float64Array) writePlainInt64(scratch.page, col, from, n);
+  else writePlainInt32From(scratch.page, col, from, n);
+  emitPage(file, PageType.Data, n, Enc.Plain);
+  meta.encodings = [Enc.Plain, Enc.Rle];
+}
+
+const one = new Float64Array(1);
+function constantValue(v: number): Float64Array {
+  one[0] = v;
+  return one;
 }
 
 function ipBytes(w: Uint32Array, row: number): Uint8Array {
@@ -180,11 +266,31 @@ function ipBytes(w: Uint32Array, row: number): Uint8Array {
   return s.view().slice();
 }
 
-function writeIpChunk(file: ByteSink, words: Uint32Array, from: number, n: number, meta: ChunkMeta): void {
+function constantIp(w: Uint32Array, from: number, n: number): boolean {
+  const o = from * 4;
+  const a = w[o];
+  const b = w[o + 1];
+  const c = w[o + 2];
+  const d = w[o + 3];
+  for (let i = o + 4; i < (from + n) * 4; i += 4) if (w[i + 3] !== d || w[i + 2] !== c || w[i + 1] !== b || w[i] !== a) return false;
+  return true;
+}
+
+function writeIpChunk(file: ByteSink, words: Uint32Array, from: number, n: number, meta: ChunkMeta, effort: Effort): void {
+  if (n > 0 && constantIp(words, from, n)) {
+    meta.min = meta.max = ipBytes(words, from);
+    meta.dictOffset = file.len;
+    writePlainIp(scratch.page, words, from, 1);
+    emitPage(file, PageType.Dictionary, 1, Enc.Plain);
+    meta.dataOffset = file.len;
+    writeConstantCodesPage(file, n);
+    meta.encodings = [Enc.Plain, Enc.Rle, Enc.RleDictionary];
+    return;
+  }
   const codes = codesFor(n);
   const dict = scratch.ipDict;
-  const limit = Math.max(1, Math.min(65536, n >> 2));
-  if (n > 0 && dict.build(words, from, n, codes, limit)) {
+  const limit = effort === 'small' ? Math.max(1, Math.min(65536, n >> 2)) : 0;
+  if (n > 0 && limit > 0 && dict.build(words, from, n, codes, limit)) {
     // Min and max over the dictionary only: cheap, and lets readers skip row groups by CIDR.
     let lo = 0;
     let hi = 0;
@@ -272,15 +378,15 @@ function writeEnumChunk(file: ByteSink, f: FieldDef, codes8: Uint8Array, from: n
   writeDictCodesPage(file, codes, n, f.values!.length);
 }
 
-function writeColumnChunk(file: ByteSink, f: FieldDef, batch: FlowBatch, from: number, n: number): ChunkMeta {
+function writeColumnChunk(file: ByteSink, f: FieldDef, batch: FlowBatch, from: number, n: number, effort: Effort): ChunkMeta {
   const phys = physicalOf(f);
   const meta: ChunkMeta = { field: f, phys, encodings: [], numValues: n, dictOffset: -1, dataOffset: 0, size: 0 };
   const start = file.len;
   const col = batch.cols[f.name as keyof typeof batch.cols];
   if (f.type === 'string') writeStringChunk(file, col as StringColumn, from, n, meta);
   else if (f.type === 'enum') writeEnumChunk(file, f, col as Uint8Array, from, n, meta);
-  else if (f.type === 'ip') writeIpChunk(file, col as Uint32Array, from, n, meta);
-  else writeNumericChunk(file, phys, col as Float64Array, from, n, meta);
+  else if (f.type === 'ip') writeIpChunk(file, col as Uint32Array, from, n, meta, effort);
+  else writeNumericChunk(file, phys, col as IntColumn, from, n, meta, effort);
   meta.size = file.len - start;
   return meta;
 }
@@ -296,8 +402,11 @@ function writeSchema(w: CompactWriter, fields: readonly FieldDef[]): void {
     if (p.type === PType.ByteArray) w.i32(6, 0).begin(10).begin(1).end().end();
     else if (p.type === PType.Flba) w.begin(10).begin(14).end().end();
     else {
-      const converted = { 8: 11, 16: 12, 32: 13, 64: 14 }[p.intBits as 8 | 16 | 32 | 64];
-      w.i32(6, converted).begin(10).begin(10).i8(1, p.intBits).bool(2, false).end().end();
+      // 64-bit counters are written signed (INT_64): values stay below 2^53, and engines sum
+      // signed 64-bit integers without first widening every value to 128 bits.
+      const signed = p.intBits === 64;
+      const converted = { 8: 11, 16: 12, 32: 13, 64: 18 }[p.intBits as 8 | 16 | 32 | 64];
+      w.i32(6, converted).begin(10).begin(10).i8(1, p.intBits).bool(2, signed).end().end();
     }
     w.end();
   }
@@ -316,7 +425,13 @@ export type FooterMetadata = Record<string, string>;
  * Encodes row groups into one Parquet file and returns its bytes (a view into a reused
  * buffer when `sink` is passed: copy or write it before the next call).
  */
-export function encodeParquet(groups: readonly RowGroupRange[], fields: readonly FieldDef[] = FIELDS, kv: FooterMetadata = {}, sink = new ByteSink(1 << 20)): Uint8Array {
+export function encodeParquet(
+  groups: readonly RowGroupRange[],
+  fields: readonly FieldDef[] = FIELDS,
+  kv: FooterMetadata = {},
+  sink = new ByteSink(1 << 20),
+  effort: Effort = 'small',
+): Uint8Array {
   const file = sink;
   file.reset();
   file.bytes(utf8.encode('PAR1'));
@@ -326,7 +441,7 @@ export function encodeParquet(groups: readonly RowGroupRange[], fields: readonly
     const n = g.to - g.from;
     if (n <= 0) continue;
     const start = file.len;
-    const metas = fields.map((f) => writeColumnChunk(file, f, g.batch, g.from, n));
+    const metas = fields.map((f) => writeColumnChunk(file, f, g.batch, g.from, n, effort));
     rowGroups.push({ metas, rows: n, bytes: file.len - start });
     totalRows += n;
   }

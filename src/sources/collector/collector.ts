@@ -83,7 +83,12 @@ export class Collector {
       const worker = new Worker(workerUrl, { workerData: data });
       const d: Decoder = { worker, chunk: new ChunkWriter(), flushWaiters: [] };
       worker.on('message', (m: FromDecoder) => this.onDecoded(i, d, m));
-      worker.on('error', (e) => this.log.error({ err: e }, 'decoder thread failed'));
+      worker.on('error', (e) => {
+        this.log.error({ err: e }, 'decoder thread failed');
+        // Nobody waits forever on a thread that is gone.
+        d.flushWaiters.splice(0).forEach((f) => f());
+      });
+      worker.on('exit', () => d.flushWaiters.splice(0).forEach((f) => f()));
       this.decoders.push(d);
     }
     for (const ep of this.endpoints) await this.bind(ep);

@@ -30,7 +30,9 @@ const gaps = new Map<string, number>();
 
 function post(b: FlowBatch): void {
   const desc = b.toShared();
-  port.postMessage({ type: 'batch', batch: desc } satisfies FromDecoder, Object.values(desc.buffers) as ArrayBuffer[]);
+  // Shared columns cross as they are; plain ones are transferred (never copied).
+  const transfer = Object.values(desc.buffers).filter((x): x is ArrayBuffer => x instanceof ArrayBuffer);
+  port.postMessage({ type: 'batch', batch: desc } satisfies FromDecoder, transfer);
 }
 
 const collector = new BatchCollector(post, opts.batchRows);

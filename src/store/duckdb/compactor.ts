@@ -22,13 +22,19 @@ export interface CompactionOptions {
   maxFilesPerHour: number;
   /** Order inside compacted files: grouping like rows is what makes them small. */
   sortBy: readonly string[];
+  rowGroupRows: number;
+  zstdLevel: number;
 }
 
 export const DEFAULT_COMPACTION: CompactionOptions = {
   minRows: 4_000_000,
   maxAgeMs: 5 * 60_000,
   maxFilesPerHour: 6,
-  sortBy: ['interface_id', 'direction', 'start', 'src_addr', 'dst_addr'],
+  // Time first: packet times and windows then repeat within a row group, and time-range
+  // queries skip row groups by their statistics.
+  sortBy: ['start', 'interface_id', 'direction', 'src_addr', 'dst_addr'],
+  rowGroupRows: 122_880,
+  zstdLevel: 3,
 };
 
 const HOUR = 3600;
@@ -114,7 +120,7 @@ export class Compactor {
     const src = readParquetSql(inputs.map((f) => this.abs(f)), unionByName);
     const order = this.opts.sortBy.map((c) => `"${c}"`).join(', ');
     const r = await this.engine.query(
-      `COPY (SELECT ${select} FROM ${src} WHERE "start" >= ${hourStart} AND "start" < ${hourStart + HOUR} ORDER BY ${order}) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      `COPY (SELECT ${select} FROM ${src} WHERE "start" >= ${hourStart} AND "start" < ${hourStart + HOUR} ORDER BY ${order}) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${this.opts.zstdLevel}, ROW_GROUP_SIZE ${this.opts.rowGroupRows})`,
     );
     const rows = Number(r.rows[0]?.[0] ?? 0);
     const fh = await fs.open(tmp, 'r+');

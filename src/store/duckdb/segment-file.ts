@@ -47,6 +47,8 @@ export function writeSegment(job: SegmentJob): SegmentDone {
       undefined,
       {},
       sink,
+      // Segments live minutes, until compaction: spend CPU on getting them durable, not small.
+      'fast',
     );
     const name = stagedSegmentName(minStart, maxStart, rows, job.id);
     const file = path.join(job.flowsDir, name);

@@ -32,11 +32,16 @@ interface Waiter {
 interface Segment {
   id: number;
   batches: FlowBatch[];
+  /** Per batch: true for our merge buffers (reused), false for callers' batches. */
+  owned: boolean[];
   rows: number;
   waiters: Waiter[];
 }
 
 const workerUrl = new URL('./segment-worker.js', import.meta.url);
+
+/** Batches at least this large (and in shared memory) are not copied into merge buffers. */
+const PASS_THROUGH_ROWS = 4096;
 
 /** Encoder threads need the compiled worker file; when run from sources, encode inline. */
 function workersAvailable(): boolean {
@@ -99,7 +104,7 @@ export class SegmentWriter {
   }
 
   private newSegment(): Segment {
-    return { id: this.nextId++, batches: [], rows: 0, waiters: [] };
+    return { id: this.nextId++, batches: [], owned: [], rows: 0, waiters: [] };
   }
 
   private takeBuffer(): FlowBatch {
@@ -112,11 +117,16 @@ export class SegmentWriter {
     if (this.failure) return Promise.reject(this.failure);
     if (batch.length === 0) return Promise.resolve();
     const seg = this.current;
-    for (let from = 0; from < batch.length; ) {
+    if (batch.shared && batch.length >= PASS_THROUGH_ROWS) {
+      // Large shared batches go to the encoder as they are: no copy on this thread.
+      seg.batches.push(batch);
+      seg.owned.push(false);
+    } else for (let from = 0; from < batch.length; ) {
       let target = seg.batches[seg.batches.length - 1];
-      if (!target || target.full) {
+      if (!target || target.full || !seg.owned[seg.batches.length - 1]) {
         target = this.takeBuffer();
         seg.batches.push(target);
+        seg.owned.push(true);
       }
       const n = Math.min(batch.length - from, target.capacity - target.length);
       target.appendRows(batch, from, from + n);
@@ -174,7 +184,7 @@ export class SegmentWriter {
       if (done.name) this.onSegment({ name: done.name, rows: done.rows, minStart: done.minStart, maxStart: done.maxStart, bytes: done.bytes });
       seg.waiters.forEach((w) => w.resolve());
     }
-    for (const b of seg.batches) this.free.push(b);
+    seg.batches.forEach((b, i) => seg.owned[i] && this.free.push(b));
     // Keep a few buffers for reuse; let the rest go back to the system.
     if (this.free.length > 8 * Math.max(1, this.workers.length)) this.free.length = 8 * Math.max(1, this.workers.length);
     this.dispatch();
