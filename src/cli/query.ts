@@ -3,7 +3,7 @@ import { RecordWriter } from '../schema/formats.js';
 import { storeConfig } from '../store/config.js';
 import { openStore } from '../store/open.js';
 import { parseQuery } from '../query/index.js';
-import { compilerFor } from '../store/compile.js';
+import { prepareQuery } from '../store/prepare.js';
 import { loadConfig, section } from '../config/load.js';
 import { InputError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -49,8 +49,8 @@ export const query: Verb = {
     await store.start();
     try {
       if (q.select) {
-        const compiled = compilerFor(store.dialect)(q, { maxRows: limit });
-        io.out.write(formatResult(await store.sql(compiled.sql, range), format));
+        const prepared = prepareQuery(store, q, { maxRows: limit });
+        io.out.write(formatResult(await store.sql(prepared.sql, range, prepared.sqlOptions), format));
         return 0;
       }
       const batch = await store.flows({ range, filter: q.filter, limit });

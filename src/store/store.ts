@@ -43,6 +43,14 @@ export interface QueryResult {
 
 export type Row = QueryResult['rows'][number];
 
+export interface SqlOptions {
+  /**
+   * Make `flows` the named rollup tier instead of the raw records: one row per bucket and
+   * dimension values, with summed packets and bytes and a `flows` count.
+   */
+  tier?: string;
+}
+
 /** A result read batch by batch; `close` stops the query early and releases it. */
 export interface SqlRowStream {
   columns: ResultColumn[];
@@ -78,12 +86,14 @@ export interface FlowStore {
    * Runs a read-only SQL statement in the store's dialect over a relation named `flows`
    * holding the records of `range`.
    */
-  sql(statement: string, range: TimeRange): Promise<QueryResult>;
+  sql(statement: string, range: TimeRange, opts?: SqlOptions): Promise<QueryResult>;
   /**
    * Like `sql()`, but rows arrive in batches as the engine produces them and an aborted
    * `signal` interrupts the running query.
    */
-  sqlStream?(statement: string, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<SqlRowStream>;
+  sqlStream?(statement: string, range: TimeRange, opts?: SqlOptions & { signal?: AbortSignal }): Promise<SqlRowStream>;
+  /** True when `sql()` accepts a rollup tier (see src/store/rollups.ts). */
+  readonly rollups?: boolean;
   /** Drops data whose window started more than `days` days before `now` (unix s). */
   applyRetention(days: number, now?: number): Promise<{ removedRows: number; removedFiles: number }>;
   stats(): StoreStats;

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { MetricsRegistry, Series } from '../../metrics/registry.js';
 import { exactFilter, isQuerySyntaxError, parseQuery, type Query } from '../../query/index.js';
 import type { CompiledColumn, CompiledQuery } from '../../store/duckdb/compile.js';
-import { compilerFor, type Compiler } from '../../store/compile.js';
+import { compilerFor } from '../../store/compile.js';
+import { prepareQuery, type PreparedQuery } from '../../store/prepare.js';
 import type { FlowStore, QueryResult, ResultColumn, SqlRowStream, TimeRange } from '../../store/store.js';
 
 export type { SqlRowStream } from '../../store/store.js';
@@ -199,20 +200,19 @@ export function queryRoutesWith(options: Partial<QueryRouteOptions> = {}) {
         if (isQuerySyntaxError(e)) return reply.code(400).send({ error: e.message, position: e.position, column: e.column });
         throw e;
       }
-      let compile: Compiler;
       try {
-        compile = compilerFor(ctx.store.dialect);
+        compilerFor(ctx.store.dialect);
       } catch {
         return reply.code(501).send({ error: `the query language is not available for the ${ctx.store.dialect} store yet` });
       }
       const limit = body.limit ?? o.defaultRows;
       // One row beyond the limit tells a complete answer from a truncated one.
-      const compiled = compile(query, { scope: exactFilter(scopeFilters(req.principal)), maxRows: limit + 1 });
+      const compiled = prepareQuery(ctx.store, query, { scope: exactFilter(scopeFilters(req.principal)), maxRows: limit + 1 });
       const timeoutMs = body.timeout_ms ?? o.defaultTimeoutMs;
       return run(reply, compiled, range, limit, timeoutMs, body.format);
     });
 
-    async function run(reply: FastifyReply, compiled: CompiledQuery, range: TimeRange, limit: number, timeoutMs: number, format: Format) {
+    async function run(reply: FastifyReply, compiled: PreparedQuery, range: TimeRange, limit: number, timeoutMs: number, format: Format) {
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new Cancelled('timeout')), timeoutMs);
       const onClose = () => {
@@ -229,8 +229,8 @@ export function queryRoutesWith(options: Partial<QueryRouteOptions> = {}) {
       let it: AsyncIterator<Row[]>;
       try {
         stream = isStreaming(store)
-          ? await unlessAborted(store.sqlStream(compiled.sql, range, { signal: ac.signal }), ac.signal)
-          : wholeResult(await unlessAborted(store.sql(compiled.sql, range), ac.signal));
+          ? await unlessAborted(store.sqlStream(compiled.sql, range, { ...compiled.sqlOptions, signal: ac.signal }), ac.signal)
+          : wholeResult(await unlessAborted(store.sql(compiled.sql, range, compiled.sqlOptions), ac.signal));
         it = stream.batches[Symbol.asyncIterator]();
         first = await unlessAborted(it.next(), ac.signal);
       } catch (e) {

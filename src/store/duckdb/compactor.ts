@@ -12,6 +12,17 @@ import type { DuckDbEngine } from './engine.js';
 import { listStaged, STAGING, type Manifest, type SegmentInfo } from './manifest.js';
 import { migratingSelect, schemaFingerprint } from './schema.js';
 import { fileListSql, quoteString, readParquetSql } from './sql.js';
+import { ROLLUP_TIERS, type RollupTier } from '../rollups.js';
+import { rollupSelect } from './rollup-sql.js';
+
+async function syncFile(file: string): Promise<void> {
+  const fh = await fs.open(file, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface CompactionOptions {
   /** Compact once this many staged rows wait… */
@@ -45,8 +56,15 @@ function hourDir(hourStart: number): string {
 }
 
 let outSeq = 0;
-function outputName(hourStart: number): string {
-  return `${hourDir(hourStart)}/part-${Date.now().toString(36)}${process.pid.toString(36)}_${outSeq++}.parquet`;
+function outputName(hourStart: number, prefix = ''): string {
+  return `${prefix}${hourDir(hourStart)}/part-${Date.now().toString(36)}${process.pid.toString(36)}_${outSeq++}.parquet`;
+}
+
+export const ROLLUP_DIR = 'rollups';
+
+/** Every file a compacted entry owns: the records and their rollups. */
+export function ownedFiles(f: SegmentInfo): string[] {
+  return [f.name, ...Object.values(f.rollups ?? {}).map((r) => r.name)];
 }
 
 export interface CompactionResult {
@@ -83,6 +101,18 @@ export class Compactor {
       }
     };
     await walk(this.flowsDir);
+    // Compacted outputs renamed into place by a compaction that crashed before its manifest
+    // commit: their rows are still in the (unconsumed) inputs, so the outputs go.
+    const live = new Set(this.manifest.data.files.flatMap(ownedFiles));
+    const sweepOrphans = async (dir: string, rel: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) {
+          if (r !== STAGING) await sweepOrphans(path.join(dir, e.name), r);
+        } else if (e.name.endsWith('.parquet') && !live.has(r)) await fs.rm(path.join(dir, e.name), { force: true });
+      }
+    };
+    await sweepOrphans(this.flowsDir, '');
     if (this.manifest.data.consumed.length) {
       for (const n of this.manifest.data.consumed) await fs.rm(this.abs(n), { force: true });
       await this.manifest.commit((d) => (d.consumed = []));
@@ -123,14 +153,21 @@ export class Compactor {
       `COPY (SELECT ${select} FROM ${src} WHERE "start" >= ${hourStart} AND "start" < ${hourStart + HOUR} ORDER BY ${order}) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${this.opts.zstdLevel}, ROW_GROUP_SIZE ${this.opts.rowGroupRows})`,
     );
     const rows = Number(r.rows[0]?.[0] ?? 0);
-    const fh = await fs.open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await syncFile(tmp);
     const st = await fs.stat(tmp);
-    return { name, rows, minStart: hourStart, maxStart: hourStart + HOUR - 1, bytes: st.size };
+    const out: SegmentInfo = { name, rows, minStart: hourStart, maxStart: hourStart + HOUR - 1, bytes: st.size, rollups: {} };
+    if (rows > 0) for (const tier of ROLLUP_TIERS) out.rollups![tier.name] = await this.writeRollup(tmp, hourStart, tier);
+    return out;
+  }
+
+  /** One tier's rows for a freshly written hour file (under a temporary name, fsynced). */
+  private async writeRollup(flowsFile: string, hourStart: number, tier: RollupTier): Promise<{ name: string; bytes: number }> {
+    const name = outputName(hourStart, `${ROLLUP_DIR}/${tier.name}/`);
+    const tmp = `${this.abs(name)}.tmp`;
+    await fs.mkdir(path.dirname(tmp), { recursive: true });
+    await this.engine.run(`COPY (${rollupSelect(tier, readParquetSql([flowsFile]))} ORDER BY ALL) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await syncFile(tmp);
+    return { name, bytes: (await fs.stat(tmp)).size };
   }
 
   /**
@@ -156,12 +193,13 @@ export class Compactor {
       const inRows = inputs.reduce((n, i) => n + i.rows, 0);
       const outRows = outputs.reduce((n, o) => n + o.rows, 0);
       if (inRows !== outRows) throw new Error(`compaction row count mismatch: ${inRows} in, ${outRows} out`);
-      for (const o of outputs) {
-        await fs.rename(this.abs(o.name) + '.tmp', this.abs(o.name));
-        await fsyncDir(path.dirname(this.abs(o.name)));
-      }
+      for (const o of outputs)
+        for (const f of ownedFiles(o)) {
+          await fs.rename(this.abs(f) + '.tmp', this.abs(f));
+          await fsyncDir(path.dirname(this.abs(f)));
+        }
     } catch (e) {
-      for (const o of outputs) await fs.rm(this.abs(o.name) + '.tmp', { force: true });
+      for (const o of outputs) for (const f of ownedFiles(o)) await fs.rm(this.abs(f) + '.tmp', { force: true });
       throw e;
     }
     const gone = new Set(names);
@@ -170,7 +208,7 @@ export class Compactor {
       d.consumed.push(...names.filter((n) => n.startsWith(STAGING + '/')));
       d.schema = schemaFingerprint();
     });
-    this.doomed.push(...names);
+    this.doomed.push(...inputs.flatMap(ownedFiles));
     return { inputs: inputs.length, outputs: outputs.length, rows: outputs.reduce((n, o) => n + o.rows, 0) };
   }
 
@@ -251,7 +289,7 @@ export class Compactor {
       d.files = d.files.filter((f) => !gone.has(f.name));
       d.consumed.push(...oldStaged.map((s) => s.name));
     });
-    this.doomed.push(...gone, ...oldStaged.map((s) => s.name));
+    this.doomed.push(...oldCompacted.flatMap(ownedFiles), ...oldStaged.map((s) => s.name));
     await this.sweep();
     // Empty hour and date folders go too, so the tree mirrors what is kept.
     for (const f of oldCompacted) {

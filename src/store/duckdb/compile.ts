@@ -13,6 +13,11 @@ export interface CompileOptions {
   scope?: FilterNode;
   /** Ceiling on the rows returned: the query's own LIMIT is lowered to it. */
   maxRows?: number;
+  /**
+   * `flows` is a rollup tier (src/store/rollups.ts): each row stands for `flows` records with
+   * summed packets and bytes, so count(*) becomes sum(flows).
+   */
+  rollup?: boolean;
 }
 
 export interface CompiledColumn {
@@ -122,7 +127,10 @@ const DIRECT = new Set(['count', 'sum', 'avg', 'min', 'max', 'any_value', 'appro
 const RENAMED: Record<string, string> = { stddev: 'stddev_samp', quantile: 'quantile_cont' };
 
 class ExprCompiler {
-  constructor(private readonly sel?: SelectNode) {}
+  constructor(
+    private readonly sel?: SelectNode,
+    private readonly rollup = false,
+  ) {}
 
   /** Select items by alias, for inlining: DuckDB cannot see aliases inside aggregates. */
   private aliasExpr(name: string): Expr {
@@ -207,7 +215,7 @@ class ExprCompiler {
   }
 
   private call(e: Expr & { kind: 'call' }): Sql {
-    if (e.fn === 'count' && e.star) return { text: 'count(*)', p: P.Atom };
+    if (e.fn === 'count' && e.star) return { text: this.rollup ? 'CAST(sum("flows") AS BIGINT)' : 'count(*)', p: P.Atom };
     if (e.fn === 'ip_in') {
       const addr = wrap(this.expr(e.args[0]), P.Concat);
       const ranges = e.args.slice(1).map((c) => {
@@ -266,7 +274,7 @@ export function compileQuery(q: Query, opts: CompileOptions = {}): CompiledQuery
     const where = whereSql([scope, filter]);
     return { sql: `SELECT ${ALL_SELECT} FROM flows${where} ORDER BY "start" DESC, "first_ms" DESC${limitSql(undefined, opts.maxRows)}`, columns: ALL_COLUMNS };
   }
-  const c = new ExprCompiler(sel);
+  const c = new ExprCompiler(sel, opts.rollup);
   const columns: CompiledColumn[] = [];
   const items = sel.items.map((item) => {
     if (!item.expr) {

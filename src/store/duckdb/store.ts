@@ -8,9 +8,11 @@ import { FIELDS } from '../../schema/fields.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { InputError } from '../../util/errors.js';
 import { openDataDir, WriterLock, type DataDir } from '../datadir.js';
-import type { FlowStore, FlowsQuery, QueryResult, SqlRowStream, StoreStats, TimeRange } from '../store.js';
+import type { FlowStore, FlowsQuery, QueryResult, SqlOptions, SqlRowStream, StoreStats, TimeRange } from '../store.js';
+import { tierByName } from '../rollups.js';
+import { rollupColumns, rollupSelect } from './rollup-sql.js';
 import { compileFilter } from './compile.js';
-import { Compactor, DEFAULT_COMPACTION, type CompactionOptions } from './compactor.js';
+import { Compactor, DEFAULT_COMPACTION, ownedFiles, type CompactionOptions } from './compactor.js';
 import { DuckDbEngine, type EngineOptions } from './engine.js';
 import { Manifest, readSnapshot, type SegmentInfo } from './manifest.js';
 import { emptyFlowsSql, schemaFingerprint } from './schema.js';
@@ -36,6 +38,7 @@ export interface DuckDbStoreOptions {
 
 export class DuckDbStore implements FlowStore {
   readonly dialect = 'duckdb' as const;
+  readonly rollups = true;
   private dir!: DataDir;
   private engine!: DuckDbEngine;
   private lock?: WriterLock;
@@ -132,12 +135,12 @@ export class DuckDbStore implements FlowStore {
   }
 
   /** Files overlapping the range, pinned against deletion until `release`. */
-  private pin(range: TimeRange): { files: string[]; release: () => void } {
+  private pin(range: TimeRange): { files: SegmentInfo[]; release: () => void } {
     const files = readSnapshot(this.dir.flows).filter((f) => f.maxStart >= range.from && f.minStart < range.to);
-    const names = files.map((f) => f.name);
+    const names = files.flatMap(ownedFiles);
     for (const n of names) this.reading.set(n, (this.reading.get(n) ?? 0) + 1);
     return {
-      files: names.map((n) => this.dir.path('flows', n)),
+      files,
       release: () => {
         for (const n of names) {
           const c = (this.reading.get(n) ?? 1) - 1;
@@ -148,25 +151,41 @@ export class DuckDbStore implements FlowStore {
     };
   }
 
-  /** The `flows` relation for a range, as a SQL expression. */
-  private flowsRelation(files: string[], range: TimeRange): string {
-    if (files.length === 0) return `(${emptyFlowsSql()})`;
-    return `(SELECT ${FIELDS.map((f) => quoteIdent(f.name)).join(', ')} FROM ${readParquetSql(files)} WHERE ${rangeToSql(range)})`;
+  private abs(name: string): string {
+    return this.dir.path('flows', name);
   }
 
-  async sql(statement: string, range: TimeRange): Promise<QueryResult> {
+  /**
+   * The `flows` relation for a range, as SQL: the raw records, or a rollup tier. A tier reads
+   * its files for compacted hours wholly inside the range and aggregates the raw records of
+   * everything else (fresh segments, partly covered hours) on the fly, so answers are exact.
+   */
+  private relation(files: SegmentInfo[], range: TimeRange, tierName?: string): string {
+    const raw = (fs: SegmentInfo[]) => `(SELECT ${FIELDS.map((f) => quoteIdent(f.name)).join(', ')} FROM ${readParquetSql(fs.map((f) => this.abs(f.name)))} WHERE ${rangeToSql(range)})`;
+    if (!tierName) return files.length ? raw(files) : `(${emptyFlowsSql()})`;
+    const tier = tierByName(tierName);
+    if (!tier) throw new Error(`no rollup tier ${tierName}`);
+    const whole = files.filter((f) => f.rollups?.[tier.name] && f.minStart >= range.from && f.maxStart < range.to);
+    const rest = files.filter((f) => !whole.includes(f));
+    const parts: string[] = [];
+    if (whole.length) parts.push(`SELECT ${rollupColumns(tier)} FROM ${readParquetSql(whole.map((f) => this.abs(f.rollups![tier.name].name)))}`);
+    parts.push(rollupSelect(tier, rest.length ? raw(rest) : `(${emptyFlowsSql()})`));
+    return `(${parts.join(' UNION ALL ')})`;
+  }
+
+  async sql(statement: string, range: TimeRange, opts: SqlOptions = {}): Promise<QueryResult> {
     const pinned = this.pin(range);
     try {
-      return await this.engine.query(`WITH flows AS ${this.flowsRelation(pinned.files, range)} ${statement}`);
+      return await this.engine.query(`WITH flows AS ${this.relation(pinned.files, range, opts.tier)} ${statement}`);
     } finally {
       pinned.release();
     }
   }
 
-  async sqlStream(statement: string, range: TimeRange, opts: { signal?: AbortSignal } = {}): Promise<SqlRowStream> {
+  async sqlStream(statement: string, range: TimeRange, opts: SqlOptions & { signal?: AbortSignal } = {}): Promise<SqlRowStream> {
     const pinned = this.pin(range);
     try {
-      return await this.engine.stream(`WITH flows AS ${this.flowsRelation(pinned.files, range)} ${statement}`, opts.signal, pinned.release);
+      return await this.engine.stream(`WITH flows AS ${this.relation(pinned.files, range, opts.tier)} ${statement}`, opts.signal, pinned.release);
     } catch (e) {
       pinned.release();
       throw e;
@@ -204,7 +223,7 @@ export class DuckDbStore implements FlowStore {
       appendedRows: this.writer?.appendedRows ?? 0,
       bufferedRows: this.writer?.bufferedRows ?? 0,
       files: files.length,
-      bytesOnDisk: files.reduce((n, f) => n + f.bytes, 0),
+      bytesOnDisk: files.reduce((n, f) => n + f.bytes + Object.values(f.rollups ?? {}).reduce((m, r) => m + r.bytes, 0), 0),
     };
   }
 }
