@@ -14,7 +14,7 @@ test('the planner picks a tier only when it gives the exact answer', () => {
   const tier = (q: string) => planRollup(parseQuery(q))?.name;
   assert.equal(tier('| SELECT src_addr, sum(bytes) AS b GROUP BY src_addr ORDER BY b DESC LIMIT 10'), 'src_1h');
   assert.equal(tier('action:REJECT | SELECT dst_addr, count(*) AS n, sum(packets) AS p GROUP BY 1 ORDER BY n DESC'), 'dst_1h');
-  assert.equal(tier('| SELECT dst_port, count(DISTINCT account_id) GROUP BY 1'), 'port_1h');
+  assert.equal(tier('| SELECT interface_id, count(DISTINCT account_id) GROUP BY 1'), 'iface_1h');
   assert.equal(tier("| SELECT bucket(start, 3600) AS h, interface_id, sum(bytes) GROUP BY 1, 2"), 'iface_1h');
   assert.equal(tier("| SELECT bucket(start, '5m') AS t, sum(bytes) GROUP BY 1"), 'iface_1m');
   // Needs raw records: a field no tier keeps, a non-additive aggregate, time finer than a minute.
@@ -47,7 +47,7 @@ test('answers from rollups equal answers from raw records, across compacted and 
   const queries = [
     '| SELECT src_addr, sum(bytes) AS b, count(*) AS n FROM flows GROUP BY src_addr ORDER BY b DESC, src_addr LIMIT 10',
     'action:REJECT | SELECT dst_addr, sum(packets) AS p, count(*) AS n GROUP BY 1 ORDER BY n DESC, dst_addr LIMIT 20',
-    'direction:egress | SELECT dst_port, count(*) AS n GROUP BY 1 ORDER BY n DESC, dst_port LIMIT 15',
+    'direction:egress | SELECT protocol, interface_id, count(*) AS n GROUP BY 1, 2 ORDER BY n DESC, 2 LIMIT 15',
     "| SELECT bucket(start, 3600) AS h, interface_id, sum(bytes) AS b GROUP BY 1, 2 ORDER BY 1, 2",
     "| SELECT bucket(start, '5m') AS t, sum(bytes) AS b, count(*) AS n GROUP BY 1 ORDER BY 1",
   ];

@@ -10,7 +10,7 @@ import { FIELDS } from '../../schema/fields.js';
 import { fsyncDir, isTmpName } from '../../util/durable.js';
 import type { DuckDbEngine } from './engine.js';
 import { listStaged, STAGING, type Manifest, type SegmentInfo } from './manifest.js';
-import { migratingSelect, schemaFingerprint } from './schema.js';
+import { layoutColumns, offsetsSelect, recordSelect, schemaFingerprint, type Layout } from './schema.js';
 import { fileListSql, quoteString, readParquetSql } from './sql.js';
 import { ROLLUP_TIERS, type RollupTier } from '../rollups.js';
 import { rollupSelect } from './rollup-sql.js';
@@ -44,8 +44,9 @@ export const DEFAULT_COMPACTION: CompactionOptions = {
   // Time first: packet times and windows then repeat within a row group, and time-range
   // queries skip row groups by their statistics.
   sortBy: ['start', 'interface_id', 'direction', 'src_addr', 'dst_addr'],
-  rowGroupRows: 122_880,
-  zstdLevel: 3,
+  // Large row groups and a higher zstd level cost compaction time but save ~15 % of disk.
+  rowGroupRows: 1_000_000,
+  zstdLevel: 9,
 };
 
 const HOUR = 3600;
@@ -61,6 +62,10 @@ function outputName(hourStart: number, prefix = ''): string {
 }
 
 export const ROLLUP_DIR = 'rollups';
+
+export function layoutOf(f: SegmentInfo): Layout {
+  return f.layout ?? 'raw';
+}
 
 /** Every file a compacted entry owns: the records and their rollups. */
 export function ownedFiles(f: SegmentInfo): string[] {
@@ -119,43 +124,56 @@ export class Compactor {
     }
   }
 
-  private async columnsOf(files: readonly string[]): Promise<{ cols: Map<string, string>; uniform: boolean }> {
-    const cols = new Map<string, string>();
-    const r = await this.engine.query(`SELECT file_name, name, type FROM parquet_schema(${fileListSql(files.map((f) => this.abs(f)))}) WHERE num_children IS NULL`);
-    const perFile = new Map<string, number>();
-    for (const [file, name, type] of r.rows as [string, string, string][]) {
-      perFile.set(file, (perFile.get(file) ?? 0) + 1);
-      if (!cols.has(name)) cols.set(name, type);
-    }
-    const fp = new Set<string>(FIELDS.map((f) => f.name));
-    const uniform = [...perFile.values()].every((n) => n === cols.size) && [...cols.keys()].every((c) => fp.has(c));
-    return { cols, uniform };
+  /** True when every file holds exactly the current columns of its layout. */
+  private async uniform(files: readonly string[], layout: Layout): Promise<boolean> {
+    if (files.length === 0) return true;
+    const want = layoutColumns(layout);
+    const r = await this.engine.query(`SELECT file_name, string_agg(name, ',' ORDER BY name) FROM parquet_schema(${fileListSql(files.map((f) => this.abs(f)))}) WHERE num_children IS NULL GROUP BY 1`);
+    const expected = [...want].sort().join(',');
+    return r.rows.length === files.length && r.rows.every((row) => row[1] === expected);
   }
 
-  /** Maps Parquet physical/logical types as parquet_schema reports them to DuckDB types. */
+  /** Column name → DuckDB type over files of older schemas (missing columns become defaults). */
   private async duckTypes(files: readonly string[]): Promise<Map<string, string>> {
     const r = await this.engine.query(`DESCRIBE SELECT * FROM ${readParquetSql(files.map((f) => this.abs(f)), true)}`);
     return new Map(r.rows.map((row) => [String(row[0]), String(row[1])]));
   }
 
   /**
-   * Writes the rows of `inputs` whose window starts in [hour, hour+1h) into one sorted,
-   * zstd-compressed file; returns it, fsynced, under a temporary name.
+   * Whole current records from files of both layouts and any schema version, as one relation:
+   * the compactor's input. Up-to-date files are read as they are; older ones through casts
+   * and defaults.
    */
-  private async writeHour(inputs: readonly string[], hourStart: number, select: string, unionByName: boolean): Promise<SegmentInfo> {
+  private async recordsOf(inputs: readonly SegmentInfo[], migrating: boolean): Promise<string> {
+    const parts: string[] = [];
+    for (const layout of ['raw', 'offsets'] as const) {
+      const files = inputs.filter((i) => layoutOf(i) === layout).map((i) => i.name);
+      if (files.length === 0) continue;
+      const fresh = !migrating && (await this.uniform(files, layout));
+      const select = fresh ? recordSelect(layout) : recordSelect(layout, await this.duckTypes(files), await this.uniform(files, layout));
+      parts.push(`SELECT ${select} FROM ${readParquetSql(files.map((f) => this.abs(f)), !fresh)}`);
+    }
+    return `(${parts.join(' UNION ALL ')})`;
+  }
+
+  /**
+   * Writes the records of `source` whose window starts in [hour, hour+1h) into one sorted,
+   * zstd-compressed file in the `offsets` layout, with its rollups; returns it, fsynced, under
+   * temporary names.
+   */
+  private async writeHour(source: string, hourStart: number): Promise<SegmentInfo> {
     const name = outputName(hourStart);
     const final = this.abs(name);
     await fs.mkdir(path.dirname(final), { recursive: true });
     const tmp = `${final}.tmp`;
-    const src = readParquetSql(inputs.map((f) => this.abs(f)), unionByName);
     const order = this.opts.sortBy.map((c) => `"${c}"`).join(', ');
     const r = await this.engine.query(
-      `COPY (SELECT ${select} FROM ${src} WHERE "start" >= ${hourStart} AND "start" < ${hourStart + HOUR} ORDER BY ${order}) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${this.opts.zstdLevel}, ROW_GROUP_SIZE ${this.opts.rowGroupRows})`,
+      `COPY (SELECT ${offsetsSelect()} FROM ${source} WHERE "start" >= ${hourStart} AND "start" < ${hourStart + HOUR} ORDER BY ${order}) TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${this.opts.zstdLevel}, ROW_GROUP_SIZE ${this.opts.rowGroupRows})`,
     );
     const rows = Number(r.rows[0]?.[0] ?? 0);
     await syncFile(tmp);
     const st = await fs.stat(tmp);
-    const out: SegmentInfo = { name, rows, minStart: hourStart, maxStart: hourStart + HOUR - 1, bytes: st.size, rollups: {} };
+    const out: SegmentInfo = { name, rows, minStart: hourStart, maxStart: hourStart + HOUR - 1, bytes: st.size, layout: 'offsets', rollups: {} };
     if (rows > 0) for (const tier of ROLLUP_TIERS) out.rollups![tier.name] = await this.writeRollup(tmp, hourStart, tier);
     return out;
   }
@@ -177,16 +195,13 @@ export class Compactor {
   async rewrite(inputs: readonly SegmentInfo[], migrating = false): Promise<CompactionResult> {
     if (inputs.length === 0) return { inputs: 0, outputs: 0, rows: 0 };
     const names = inputs.map((i) => i.name);
-    const { uniform } = await this.columnsOf(names);
-    const plain = uniform && !migrating;
-    const select = plain ? FIELDS.map((f) => `"${f.name}"`).join(', ') : migratingSelect(await this.duckTypes(names), uniform);
     const hours = new Set<number>();
     for (const i of inputs) for (let h = Math.floor(i.minStart / HOUR) * HOUR; h <= i.maxStart; h += HOUR) hours.add(h);
     const outputs: SegmentInfo[] = [];
     try {
       for (const h of [...hours].sort((a, b) => a - b)) {
-        const hourInputs = inputs.filter((i) => i.maxStart >= h && i.minStart < h + HOUR).map((i) => i.name);
-        const out = await this.writeHour(hourInputs, h, select, !uniform);
+        const hourInputs = inputs.filter((i) => i.maxStart >= h && i.minStart < h + HOUR);
+        const out = await this.writeHour(await this.recordsOf(hourInputs, migrating), h);
         if (out.rows > 0) outputs.push(out);
         else await fs.rm(this.abs(out.name) + '.tmp', { force: true });
       }
@@ -268,8 +283,9 @@ export class Compactor {
       return false;
     }
     if (this.manifest.data.schema === current) {
-      const { uniform } = await this.columnsOf(all.map((f) => f.name));
-      if (uniform) return false;
+      let fresh = true;
+      for (const layout of ['raw', 'offsets'] as const) fresh &&= await this.uniform(all.filter((f) => layoutOf(f) === layout).map((f) => f.name), layout);
+      if (fresh) return false;
     }
     this.log.info({ files: all.length }, 'migrating stored flows to the current schema');
     await this.rewrite(all, true);

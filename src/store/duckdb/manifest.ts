@@ -16,6 +16,8 @@ export interface SegmentInfo {
   minStart: number;
   maxStart: number;
   bytes: number;
+  /** How the file lays out the record (src/store/duckdb/schema.ts); absent means 'raw'. */
+  layout?: 'raw' | 'offsets';
   /** Compacted files only: rollup tier name → its file for this file's rows (src/store/rollups.ts). */
   rollups?: Record<string, { name: string; bytes: number }>;
 }

@@ -12,10 +12,10 @@ import type { FlowStore, FlowsQuery, QueryResult, SqlOptions, SqlRowStream, Stor
 import { tierByName } from '../rollups.js';
 import { rollupColumns, rollupSelect } from './rollup-sql.js';
 import { compileFilter } from './compile.js';
-import { Compactor, DEFAULT_COMPACTION, ownedFiles, type CompactionOptions } from './compactor.js';
+import { Compactor, DEFAULT_COMPACTION, layoutOf, ownedFiles, type CompactionOptions } from './compactor.js';
 import { DuckDbEngine, type EngineOptions } from './engine.js';
 import { Manifest, readSnapshot, type SegmentInfo } from './manifest.js';
-import { emptyFlowsSql, schemaFingerprint } from './schema.js';
+import { emptyFlowsSql, recordSelect, schemaFingerprint } from './schema.js';
 import { DEFAULT_SEGMENT_OPTIONS, SegmentWriter, type SegmentWriterOptions } from './segments.js';
 import { filtersToSql, quoteIdent, rangeToSql, readParquetSql } from './sql.js';
 
@@ -161,7 +161,13 @@ export class DuckDbStore implements FlowStore {
    * everything else (fresh segments, partly covered hours) on the fly, so answers are exact.
    */
   private relation(files: SegmentInfo[], range: TimeRange, tierName?: string): string {
-    const raw = (fs: SegmentInfo[]) => `(SELECT ${FIELDS.map((f) => quoteIdent(f.name)).join(', ')} FROM ${readParquetSql(fs.map((f) => this.abs(f.name)))} WHERE ${rangeToSql(range)})`;
+    const raw = (fs: SegmentInfo[]) => {
+      const parts = (['raw', 'offsets'] as const)
+        .map((layout) => fs.filter((f) => layoutOf(f) === layout))
+        .filter((group) => group.length > 0)
+        .map((group) => `SELECT ${recordSelect(layoutOf(group[0]))} FROM ${readParquetSql(group.map((f) => this.abs(f.name)))} WHERE ${rangeToSql(range)}`);
+      return `(${parts.join(' UNION ALL ')})`;
+    };
     if (!tierName) return files.length ? raw(files) : `(${emptyFlowsSql()})`;
     const tier = tierByName(tierName);
     if (!tier) throw new Error(`no rollup tier ${tierName}`);
