@@ -14,7 +14,7 @@ export const storeConfig = z
     flush_ms: z.number().int().min(10).max(60_000).default(1000),
     /** Threads for Parquet encoding. */
     encoders: z.number().int().min(0).max(16).default(2),
-    /** DuckDB query threads (default: all cores) and memory cap (e.g. "2GB"). */
+    /** DuckDB query threads (default: all cores) and memory cap (default "1GB"; beyond it, spills to DATA/tmp). */
     threads: z.number().int().min(1).optional(),
     memory_limit: z.string().optional(),
   })

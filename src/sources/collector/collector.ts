@@ -111,7 +111,8 @@ export class Collector {
         const got = socket.getRecvBufferSize();
         if (got < this.cfg.receive_buffer_bytes)
           this.log.warn({ port: ep.port, asked: this.cfg.receive_buffer_bytes, got }, 'kernel capped the UDP receive buffer; raise net.core.rmem_max to avoid drops in bursts');
-        socket.on('message', (msg, rinfo) => this.receive(msg, rinfo.address, socket.address().port));
+        const port = socket.address().port;
+        socket.on('message', (msg, rinfo) => this.receive(msg, rinfo.address, port));
         this.sockets.push({ socket, endpoint: ep });
         resolve();
       });

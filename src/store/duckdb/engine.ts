@@ -8,7 +8,9 @@ import type { QueryResult, ResultColumn, Row, SqlRowStream } from '../store.js';
 
 export interface EngineOptions {
   threads?: number;
+  /** DuckDB's memory cap (e.g. "1GB"); sorts and joins beyond it spill to `tempDirectory`. */
   memoryLimit?: string;
+  tempDirectory?: string;
 }
 
 const TWO127 = 1n << 127n;
@@ -46,7 +48,8 @@ export class DuckDbEngine {
   static async create(opts: EngineOptions = {}): Promise<DuckDbEngine> {
     const config: Record<string, string> = {};
     if (opts.threads) config.threads = String(opts.threads);
-    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    config.memory_limit = opts.memoryLimit ?? '1GB';
+    if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
     const instance = await DuckDBInstance.create(':memory:', config);
     const engine = new DuckDbEngine(instance);
     // Parquet footers are read once per file and kept: queries over many files stay fast.

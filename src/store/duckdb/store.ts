@@ -66,7 +66,7 @@ export class DuckDbStore implements FlowStore {
   async start(): Promise<void> {
     const writer = this.mode === 'writer';
     this.dir = openDataDir(this.opts.dataDir, { create: writer });
-    this.engine = await DuckDbEngine.create(this.opts.engine);
+    this.engine = await DuckDbEngine.create({ tempDirectory: this.dir.path('tmp'), ...this.opts.engine });
     if (!writer) return;
     this.lock = new WriterLock(this.dir);
     this.lock.acquire();
