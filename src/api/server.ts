@@ -6,13 +6,14 @@ import type { ApiContext } from './context.js';
 import { flowsRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { interfacesRoutes } from './routes/interfaces.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
 import { ALL_ACCOUNTS } from './tokens.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
-export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes];
+export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes];
 
 function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;

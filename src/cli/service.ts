@@ -76,7 +76,11 @@ export class Service {
       this.url = `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${port}`;
       const collect = section(this.cfg, 'collectors', collectorConfig);
       if (collect.enabled && this.overrides.collectors !== false) {
-        this.collector = new Collector(collect, this.pipeline, this.metrics, this.log);
+        const store = this.store as DuckDbStore;
+        this.collector = new Collector(collect, this.pipeline, this.metrics, this.log, store.counterLog ? (rows) => {
+          store.counterLog.add(rows);
+          void store.counterLog.flush().catch((e: unknown) => this.log.error({ err: e }, 'writing interface counters failed'));
+        } : undefined);
         this.components.unshift(this.collector);
       }
       for (const c of this.components) await c.start();

@@ -8,6 +8,8 @@ import { Service } from '../../src/cli/service.js';
 import { ExporterDecoder } from '../../src/sources/exporter-decoder.js';
 import { readCaptureFile, udpPayload } from '../../src/sources/pcap/index.js';
 import { BatchList } from '../../src/sources/source.js';
+import { CounterList } from '../../src/sources/sflow/index.js';
+import type { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { silentLogger } from '../../src/util/log.js';
 import { testdata } from '../support/paths.js';
 
@@ -34,7 +36,8 @@ test('datagrams sent over UDP are decoded on worker threads and stored', async (
     const sflow = await payloads(testdata('overflowd', 'sflow.pcap'));
     const nf = [];
     for (const f of ['options-template.pcap', 'options-data.pcap', 'template.pcap', 'data.pcap']) nf.push(...(await payloads(testdata('akvorado', 'netflow', f))));
-    const expected = new ExporterDecoder();
+    const counters = new CounterList();
+    const expected = new ExporterDecoder({ counters });
     const list = new BatchList();
     for (const d of sflow) expected.decode(d, new Uint32Array([0, 0, 0xffff, 0x7f000001]), 0, list);
     for (const d of nf) expected.decode(d, new Uint32Array([0, 0, 0, 1]), 0, list);
@@ -64,6 +67,11 @@ test('datagrams sent over UDP are decoded on worker threads and stored', async (
     ]);
     const exporters = (await service.store.sql("SELECT DISTINCT exporter FROM flows WHERE version = 9", { from: 0, to: 2 ** 32 })).rows;
     assert.deepEqual(exporters, [['::1']], 'the exporter is the UDP source address');
+    // sFlow counter samples are kept beside the flows, for interface utilisation.
+    await service.store.flush();
+    const counterFiles = (service.store as DuckDbStore).counterLog.files(0, Date.now() + 86_400_000);
+    const counterLines = counterFiles.reduce((n, f) => n + fs.readFileSync(f, 'utf8').trim().split('\n').length, 0);
+    assert.equal(counterLines, counters.length);
     const metrics = service.metrics.render();
     assert.match(metrics, new RegExp(`flowlogs_udp_datagrams_total ${sflow.length + nf.length}`));
     assert.match(metrics, /flowlogs_records_stored_total\{source="collector"\} \d+/);

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { MetricsRegistry } from '../../metrics/registry.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { FlowBatch } from '../../schema/batch.js';
+import type { InterfaceCounterRecord } from '../sflow/index.js';
 import { parseIp } from '../../schema/ip.js';
 import { InputError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
@@ -63,6 +64,8 @@ export class Collector {
     private readonly pipeline: Pipeline,
     private readonly metrics: MetricsRegistry,
     private readonly log: Logger,
+    /** Where interface counters (sFlow counter samples) go. */
+    private readonly onCounters?: (rows: InterfaceCounterRecord[]) => void,
   ) {
     this.endpoints = cfg.listen.map((l) => {
       const e = parseEndpoint(l);
@@ -161,6 +164,9 @@ export class Collector {
       case 'stats':
         this.metrics.setExternal(`decoder${index}`, m.metrics);
         for (const [key, missing] of m.gaps) this.reportGap(key, missing);
+        break;
+      case 'counters':
+        this.onCounters?.(m.rows);
         break;
       case 'flushed':
         d.flushWaiters.splice(0).forEach((f) => f());

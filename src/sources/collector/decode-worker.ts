@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import type { FlowBatch } from '../../schema/batch.js';
 import { ExporterDecoder } from '../exporter-decoder.js';
+import { CounterList, type InterfaceCounterRecord } from '../sflow/index.js';
 import { BatchCollector } from '../source.js';
 import { forEachDatagram } from './chunk.js';
 
@@ -21,6 +22,7 @@ export type ToDecoder = { type: 'chunk'; buf: ArrayBuffer; len: number } | { typ
 export type FromDecoder =
   | { type: 'batch'; batch: ReturnType<FlowBatch['toShared']> }
   | { type: 'stats'; metrics: ReturnType<MetricsRegistry['snapshot']>; gaps: [string, number][] }
+  | { type: 'counters'; rows: InterfaceCounterRecord[] }
   | { type: 'flushed' };
 
 const opts = workerData as DecodeWorkerData;
@@ -36,7 +38,9 @@ function post(b: FlowBatch): void {
 }
 
 const collector = new BatchCollector(post, opts.batchRows);
+let counters = new CounterList(256);
 const decoder = new ExporterDecoder({
+  counters: { room: () => counters.room() },
   netflow: {
     samplingRate: opts.samplingRate,
     templateTimeoutMs: opts.templateTimeoutMs,
@@ -49,6 +53,10 @@ let lastPost = Date.now();
 function maybeFlush(force: boolean): void {
   if (force || Date.now() - lastPost >= opts.maxDelayMs) {
     collector.flush();
+    if (counters.length) {
+      port.postMessage({ type: 'counters', rows: counters.records() } satisfies FromDecoder);
+      counters = new CounterList(256);
+    }
     lastPost = Date.now();
   }
 }

@@ -10,6 +10,7 @@ import { InputError } from '../../util/errors.js';
 import { openDataDir, WriterLock, type DataDir } from '../datadir.js';
 import type { FlowStore, FlowsQuery, QueryResult, SqlOptions, SqlRowStream, StoreStats, TimeRange } from '../store.js';
 import { tierByName } from '../rollups.js';
+import { CounterLog, type UtilisationRow } from '../counters/counter-log.js';
 import { rollupColumns, rollupSelect } from './rollup-sql.js';
 import { compileFilter } from './compile.js';
 import { Compactor, DEFAULT_COMPACTION, layoutOf, ownedFiles, type CompactionOptions } from './compactor.js';
@@ -63,9 +64,13 @@ export class DuckDbStore implements FlowStore {
     return this.dir;
   }
 
+  /** sFlow interface counters, beside the flow records. */
+  counterLog!: CounterLog;
+
   async start(): Promise<void> {
     const writer = this.mode === 'writer';
     this.dir = openDataDir(this.opts.dataDir, { create: writer });
+    this.counterLog = new CounterLog(this.dir.path('counters'));
     this.engine = await DuckDbEngine.create({ tempDirectory: this.dir.path('tmp'), ...this.opts.engine });
     if (!writer) return;
     this.lock = new WriterLock(this.dir);
@@ -119,6 +124,12 @@ export class DuckDbStore implements FlowStore {
 
   async flush(): Promise<void> {
     await this.writer?.flush();
+    await this.counterLog?.flush();
+  }
+
+  /** Interface rates and utilisation from the stored counters. */
+  utilisation(q: { fromMs: number; toMs: number; agent?: string; ifIndex?: number }): Promise<UtilisationRow[]> {
+    return this.counterLog.utilisation(this.engine, q);
   }
 
   /** Compacts now (tests, shutdown of short-lived writers, benchmarks). */
