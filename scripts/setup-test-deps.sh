@@ -5,7 +5,6 @@ set -euo pipefail
 
 # command to look for -> Debian package providing it
 declare -A NEED=(
-  [tshark]=tshark
 )
 
 missing=()
@@ -20,7 +19,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup-test-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; answer for it.
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
