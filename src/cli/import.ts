@@ -5,7 +5,9 @@
 
 import path from 'node:path';
 import type { WriteStream } from 'node:tty';
-import { loadConfig, section } from '../config/load.js';
+import { loadConfig, section, type LoadedConfig } from '../config/load.js';
+import { assemblePipeline } from '../pipeline/assemble.js';
+import { silentLogger } from '../util/log.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { FlowBatch } from '../schema/batch.js';
@@ -30,6 +32,8 @@ export interface ImportRunOptions {
   /** Field list for AWS lines without a header. */
   awsFields?: string[];
   store: StoreConfig;
+  /** The whole configuration: the pipeline enriches (and inspects) imported records as the server does. */
+  config?: LoadedConfig;
   /** auto: a bar on a terminal, periodic lines otherwise. */
   progress: 'auto' | 'bar' | 'lines' | 'none';
   /** Seconds between progress lines (not on a terminal). */
@@ -160,7 +164,7 @@ export async function runImport(o: ImportRunOptions, io: Io): Promise<{ code: nu
   // Imports append in large batches as soon as each is parsed: short flush delay, no waiting.
   const store = await openWriter({ ...o.store, flush_ms: Math.min(o.store.flush_ms, 50) });
   const ledger = ImportLedger.open(path.join(dataDir, LEDGER_FILE));
-  const pipeline = new Pipeline(store, new MetricsRegistry());
+  const pipeline = o.config ? assemblePipeline({ store, metrics: new MetricsRegistry(), log: silentLogger, config: o.config }) : new Pipeline(store, new MetricsRegistry());
   const isTty = (io.err as Partial<WriteStream>).isTTY === true;
   const mode = o.progress === 'auto' ? (isTty ? 'bar' : 'lines') : o.progress;
   const progress = new Progress(io.err, mode, inputs.reduce((n, f) => n + f.size, 0), inputs.length, (o.progressEvery ?? 10) * 1000);
@@ -296,7 +300,8 @@ export const importVerb: Verb = {
     const awsFormat = str(p, 'aws-format');
     const awsFields = awsFormat ? parseLogFormat(awsFormat) : undefined;
     if (awsFields && awsFields.length === 0) throw new InputError('flowlogs import: --aws-format names no fields');
-    const store = { ...section(loadConfig(str(p, 'config')), 'store', storeConfig) };
+    const config = loadConfig(str(p, 'config'));
+    const store = { ...section(config, 'store', storeConfig) };
     if (str(p, 'data')) store.data = str(p, 'data')!;
     const ac = new AbortController();
     let interrupts = 0;
@@ -310,7 +315,7 @@ export const importVerb: Verb = {
     process.on('SIGTERM', onSignal);
     try {
       const { code } = await runImport(
-        { paths: p.positionals, format, awsFields, store, progress, progressEvery: int(p, 'progress-every', 'import', 1), showErrors: int(p, 'errors', 'import', 0) ?? 20, signal: ac.signal },
+        { paths: p.positionals, format, awsFields, store, config, progress, progressEvery: int(p, 'progress-every', 'import', 1), showErrors: int(p, 'errors', 'import', 0) ?? 20, signal: ac.signal },
         io,
       );
       return code;

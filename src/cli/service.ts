@@ -8,7 +8,8 @@ import { buildApi, isLoopback } from '../api/server.js';
 import { TokenStore } from '../api/tokens.js';
 import { section, type LoadedConfig } from '../config/load.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { Pipeline } from '../pipeline/pipeline.js';
+import { assemblePipeline } from '../pipeline/assemble.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { storeConfig } from '../store/config.js';
 import type { DuckDbStore } from '../store/duckdb/store.js';
 import { openStore } from '../store/open.js';
@@ -67,7 +68,7 @@ export class Service {
       const loopback = isLoopback(server.host);
       if (!loopback && this.tokens.count === 0)
         throw new InputError(`binding ${server.host} needs an API token: create one with 'flowlogs token create --name admin --data ${storeCfg.data}' and send it as 'Authorization: Bearer <token>'`);
-      this.pipeline = new Pipeline(this.store, this.metrics, undefined, this.log);
+      this.pipeline = assemblePipeline({ store: this.store, metrics: this.metrics, log: this.log, config: this.cfg });
       this.registerStoreMetrics();
       this.app = await buildApi({ version: VERSION, store: this.store, pipeline: this.pipeline, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
       await this.app.listen({ host: server.host, port: server.port });
