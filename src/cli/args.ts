@@ -11,9 +11,25 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * `--from -15m` reads as a flag followed by a relative time, not as two flags: values that
+ * look like negative numbers are joined to the string option before them.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && !name.includes('=') && options[name]?.type === 'string' && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) {
+      out.push(`${a}=${argv[++i]}`);
+    } else out.push(a);
+  }
+  return out;
+}
+
 export function parseFlags(verb: string, argv: string[], options: Options, allowPositionals = true): Parsed {
   try {
-    const r = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals, strict: true });
+    const r = parseArgs({ args: joinNegativeValues(argv, options), options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, '');

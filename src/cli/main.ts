@@ -3,6 +3,7 @@
 
 import { errorMessage, isInputError } from '../util/errors.js';
 import type { Io, Verb } from './args.js';
+import { analyze } from './analyze.js';
 import { decode } from './decode.js';
 import { demo } from './demo.js';
 import { importVerb } from './import.js';
@@ -12,7 +13,7 @@ import { simulate } from './simulate.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
 
-export const VERBS: Verb[] = [serve, demo, decode, importVerb, query, simulate, token];
+export const VERBS: Verb[] = [serve, demo, decode, importVerb, query, analyze, simulate, token];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));
@@ -41,7 +42,7 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
   try {
     return await verb.run(rest, io);
   } catch (e) {
-    io.err.write(`flowlogs ${name}: ${errorMessage(e).replace(/^flowlogs \S+: /, '')}\n`);
+    io.err.write(`flowlogs ${name}: ${errorMessage(e).replace(/^flowlogs [^:]+: /, '')}\n`);
     return isInputError(e) ? 2 : 1;
   }
 }
