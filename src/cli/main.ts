@@ -5,6 +5,7 @@ import { errorMessage, isInputError } from '../util/errors.js';
 import type { Io, Verb } from './args.js';
 import { analyze } from './analyze.js';
 import { decode } from './decode.js';
+import { exportVerb } from './export.js';
 import { demo } from './demo.js';
 import { importVerb } from './import.js';
 import { query } from './query.js';
@@ -13,7 +14,7 @@ import { simulate } from './simulate.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
 
-export const VERBS: Verb[] = [serve, demo, decode, importVerb, query, analyze, simulate, token];
+export const VERBS: Verb[] = [serve, demo, decode, importVerb, exportVerb, query, analyze, simulate, token];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));

@@ -42,6 +42,21 @@ export function toJs(v: DuckDBValue, typeId: DuckDBTypeId): string | number | bo
   return String(v);
 }
 
+/**
+ * Addresses as text inside SQL (exports write files other tools read): dotted quad for
+ * IPv4-mapped addresses, eight hex groups for the rest.
+ */
+const MACROS = [
+  `CREATE MACRO flowlogs_uuid_hex(u) AS replace(CAST(u AS VARCHAR), '-', '')`,
+  `CREATE MACRO flowlogs_hex_group(h, i) AS printf('%x', CAST(('0x' || substr(h, i, 4)) AS INTEGER))`,
+  `CREATE MACRO flowlogs_hex_octet(h, i) AS CAST(CAST(('0x' || substr(h, i, 2)) AS INTEGER) AS VARCHAR)`,
+  `CREATE MACRO flowlogs_ip_text_hex(h) AS CASE WHEN starts_with(h, '00000000000000000000ffff')
+     THEN concat_ws('.', flowlogs_hex_octet(h, 25), flowlogs_hex_octet(h, 27), flowlogs_hex_octet(h, 29), flowlogs_hex_octet(h, 31))
+     ELSE concat_ws(':', flowlogs_hex_group(h, 1), flowlogs_hex_group(h, 5), flowlogs_hex_group(h, 9), flowlogs_hex_group(h, 13),
+                         flowlogs_hex_group(h, 17), flowlogs_hex_group(h, 21), flowlogs_hex_group(h, 25), flowlogs_hex_group(h, 29)) END`,
+  `CREATE MACRO flowlogs_ip_text(u) AS flowlogs_ip_text_hex(flowlogs_uuid_hex(u))`,
+];
+
 export class DuckDbEngine {
   private constructor(private readonly instance: DuckDBInstance) {}
 
@@ -54,6 +69,7 @@ export class DuckDbEngine {
     const engine = new DuckDbEngine(instance);
     // Parquet footers are read once per file and kept: queries over many files stay fast.
     await engine.run('SET parquet_metadata_cache = true');
+    for (const m of MACROS) await engine.run(m);
     return engine;
   }
 
