@@ -2,6 +2,7 @@
 
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import type { ThreatDetection } from '../alerts/threat-detection.js';
 import type { FlowStore } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import type { TokenStore, Principal } from './tokens.js';
@@ -11,6 +12,8 @@ export interface ApiContext {
   store: FlowStore;
   /** Where records sent over HTTP go (absent in read-only API servers). */
   pipeline?: Pipeline;
+  /** Detectors and alerts (absent in read-only API servers). */
+  alerts?: ThreatDetection;
   metrics: MetricsRegistry;
   log: Logger;
   tokens: TokenStore;

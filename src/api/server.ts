@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { isInputError } from '../util/errors.js';
 import type { ApiContext } from './context.js';
+import { alertsRoutes } from './routes/alerts.js';
 import { analysesRoutes } from './routes/analyses.js';
 import { flowsRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
@@ -14,7 +15,7 @@ import { ALL_ACCOUNTS } from './tokens.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
-export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes, analysesRoutes];
+export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes, analysesRoutes, alertsRoutes];
 
 function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;

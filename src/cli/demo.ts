@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { BatchCollector, BatchList } from '../sources/source.js';
-import { loadExampleInventory, SCENARIOS, Simulator } from '../sources/simulator/index.js';
+import { exampleThreatListPath, loadExampleInventory, SCENARIOS, Simulator } from '../sources/simulator/index.js';
 import { createLogger } from '../util/log.js';
 import { bool, int, parseFlags, str, type Io, type Verb } from './args.js';
 import { runUntilSignal, SERVE_FLAGS } from './serve.js';
@@ -93,8 +93,10 @@ export const demo: Verb = {
   async run(argv: string[], io: Io): Promise<number> {
     const p = parseFlags('demo', argv, { ...SERVE_FLAGS, window: { type: 'string' }, history: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' } }, false);
     const cfg = loadConfig(str(p, 'config'));
+    // The simulator's known-bad addresses come from this list: watch for them unless told otherwise.
+    if (cfg.raw.intel === undefined) cfg.raw.intel = { lists: [{ name: 'demo-threats', file: exampleThreatListPath(), format: 'plain' }] };
     const log = createLogger(str(p, 'log-level'));
-    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'demo', 0, 65535), data: str(p, 'data'), collectors: !bool(p, 'no-collectors') }, log);
+    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'demo', 0, 65535), data: str(p, 'data'), collectors: !bool(p, 'no-collectors'), inventory: loadExampleInventory() }, log);
     service.add(
       new DemoFeed(service, {
         windowSeconds: int(p, 'window', 'demo', 1, 600) ?? 10,

@@ -6,8 +6,7 @@
 import path from 'node:path';
 import type { WriteStream } from 'node:tty';
 import { loadConfig, section, type LoadedConfig } from '../config/load.js';
-import { assemblePipeline } from '../pipeline/assemble.js';
-import { silentLogger } from '../util/log.js';
+import { Ingest } from '../pipeline/assemble.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { FlowBatch } from '../schema/batch.js';
@@ -164,7 +163,9 @@ export async function runImport(o: ImportRunOptions, io: Io): Promise<{ code: nu
   // Imports append in large batches as soon as each is parsed: short flush delay, no waiting.
   const store = await openWriter({ ...o.store, flush_ms: Math.min(o.store.flush_ms, 50) });
   const ledger = ImportLedger.open(path.join(dataDir, LEDGER_FILE));
-  const pipeline = o.config ? assemblePipeline({ store, metrics: new MetricsRegistry(), log: silentLogger, config: o.config }) : new Pipeline(store, new MetricsRegistry());
+  const ingest = o.config ? new Ingest({ store, metrics: new MetricsRegistry(), config: o.config, dataDir }) : undefined;
+  await ingest?.start();
+  const pipeline = ingest?.pipeline ?? new Pipeline(store, new MetricsRegistry());
   const isTty = (io.err as Partial<WriteStream>).isTTY === true;
   const mode = o.progress === 'auto' ? (isTty ? 'bar' : 'lines') : o.progress;
   const progress = new Progress(io.err, mode, inputs.reduce((n, f) => n + f.size, 0), inputs.length, (o.progressEvery ?? 10) * 1000);
@@ -235,6 +236,8 @@ export async function runImport(o: ImportRunOptions, io: Io): Promise<{ code: nu
   } finally {
     progress.stop();
     ledger.close();
+    // The detectors judge what the import left open (alerts land in the data directory).
+    await ingest?.stop().catch(() => {});
     await store.stop();
   }
   summary.seconds = (Date.now() - t0) / 1000;

@@ -3,6 +3,7 @@
 
 import { errorMessage, isInputError } from '../util/errors.js';
 import type { Io, Verb } from './args.js';
+import { alertsVerb } from './alerts.js';
 import { analyze } from './analyze.js';
 import { decode } from './decode.js';
 import { exportVerb } from './export.js';
@@ -14,7 +15,7 @@ import { simulate } from './simulate.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
 
-export const VERBS: Verb[] = [serve, demo, decode, importVerb, exportVerb, query, analyze, simulate, token];
+export const VERBS: Verb[] = [serve, demo, decode, importVerb, exportVerb, query, analyze, alertsVerb, simulate, token];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));

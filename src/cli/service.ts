@@ -8,7 +8,8 @@ import { buildApi, isLoopback } from '../api/server.js';
 import { TokenStore } from '../api/tokens.js';
 import { section, type LoadedConfig } from '../config/load.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { assemblePipeline } from '../pipeline/assemble.js';
+import { Ingest } from '../pipeline/assemble.js';
+import type { InventoryIndex } from '../inventory/index.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { storeConfig } from '../store/config.js';
 import type { DuckDbStore } from '../store/duckdb/store.js';
@@ -26,6 +27,8 @@ export interface ServiceOverrides {
   data?: string;
   /** false: no UDP collectors whatever the config says. */
   collectors?: boolean;
+  /** The network, for detectors (bandwidth caps, VPC blocks). */
+  inventory?: InventoryIndex;
 }
 
 /** Something the service starts and stops with itself (collectors, the demo feed). */
@@ -39,6 +42,7 @@ export class Service {
   readonly metrics = new MetricsRegistry();
   store!: FlowStore;
   pipeline!: Pipeline;
+  ingest?: Ingest;
   tokens!: TokenStore;
   private app?: FastifyInstance;
   collector?: Collector;
@@ -68,9 +72,11 @@ export class Service {
       const loopback = isLoopback(server.host);
       if (!loopback && this.tokens.count === 0)
         throw new InputError(`binding ${server.host} needs an API token: create one with 'flowlogs token create --name admin --data ${storeCfg.data}' and send it as 'Authorization: Bearer <token>'`);
-      this.pipeline = assemblePipeline({ store: this.store, metrics: this.metrics, log: this.log, config: this.cfg });
+      this.ingest = new Ingest({ store: this.store, metrics: this.metrics, log: this.log, config: this.cfg, dataDir: this.dataDir, inventory: this.overrides.inventory, live: true });
+      this.pipeline = this.ingest.pipeline;
+      await this.ingest.start();
       this.registerStoreMetrics();
-      this.app = await buildApi({ version: VERSION, store: this.store, pipeline: this.pipeline, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
+      this.app = await buildApi({ version: VERSION, store: this.store, pipeline: this.pipeline, alerts: this.ingest.detection, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
       await this.app.listen({ host: server.host, port: server.port });
       const addr = this.app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : server.port;
@@ -98,6 +104,7 @@ export class Service {
       this.log.info({ url: this.url, data: this.dataDir }, 'flowlogs is serving');
     } catch (e) {
       for (const c of this.components) await c.stop().catch(() => {});
+      await this.ingest?.stop().catch(() => {});
       await this.app?.close().catch(() => {});
       await this.store.stop().catch(() => {});
       throw e;
@@ -128,7 +135,7 @@ export class Service {
       await c.stop().catch((e: unknown) => this.log.error({ err: e, component: c.name }, 'stopping failed'));
     }
     await this.app?.close();
-    await this.pipeline?.drain();
+    await this.ingest?.stop();
     await this.store.stop();
     this.log.info('flowlogs stopped; everything received was written');
   }

@@ -1,11 +1,14 @@
-// One place that builds the pipeline from configuration, so that every ingest path (the
+// One place that builds the ingest side from configuration, so that every ingest path (the
 // server's collectors and demo feed, `import`, `capture`, HTTP ingest) enriches, routes and
-// inspects records the same way.
+// inspects records the same way: geo and threat-list enrichment stages, then the store, then
+// the detectors.
 
+import { detectionSections, ThreatDetection } from '../alerts/threat-detection.js';
 import { section, type LoadedConfig } from '../config/load.js';
+import type { InventoryIndex } from '../inventory/index.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { FlowStore } from '../store/store.js';
-import type { Logger } from '../util/log.js';
+import { silentLogger, type Logger } from '../util/log.js';
 import { enrichConfig } from './enrich/config.js';
 import { GeoDb } from './enrich/geo-db.js';
 import { GeoStage } from './enrich/geo-stage.js';
@@ -24,18 +27,28 @@ function loadGeo(city: boolean, log: Logger): GeoDb {
   return geoDb.db;
 }
 
-export interface AssembleOptions {
+export interface IngestOptions {
   store: FlowStore;
   metrics: MetricsRegistry;
-  log: Logger;
   config: LoadedConfig;
+  /** The data directory (alerts, baselines and threat-list caches live there). */
+  dataDir: string;
+  log?: Logger;
+  inventory?: InventoryIndex | { get(): InventoryIndex | undefined };
+  /** Live sources: detection windows close on idle time, not only on record time. */
+  live?: boolean;
 }
 
-export function assemblePipeline(o: AssembleOptions): Pipeline {
-  const pipeline = new Pipeline(o.store, o.metrics, undefined, o.log);
+/**
+ * A pipeline with the enrichment stages only: for roles that hand records on (the collector
+ * role publishes to the bus; detection runs where records are stored).
+ */
+export function assemblePipeline(o: { store: FlowStore; metrics: MetricsRegistry; config: LoadedConfig; log?: Logger }): Pipeline {
+  const log = o.log ?? silentLogger;
+  const pipeline = new Pipeline(o.store, o.metrics, undefined, log);
   const enrich = section(o.config, 'enrich', enrichConfig);
   if (enrich.geo) {
-    const stage = new GeoStage(loadGeo(enrich.city, o.log));
+    const stage = new GeoStage(loadGeo(enrich.city, log));
     pipeline.addStage(stage);
     const hits = o.metrics.counter('flowlogs_geo_lookups_total', 'Address lookups by the geo enrichment, by result');
     o.metrics.onCollect(() => {
@@ -44,4 +57,27 @@ export function assemblePipeline(o: AssembleOptions): Pipeline {
     });
   }
   return pipeline;
+}
+
+/** The pipeline with its stages and consumers, and the components with a lifecycle. */
+export class Ingest {
+  readonly pipeline: Pipeline;
+  readonly detection: ThreatDetection;
+
+  constructor(o: IngestOptions) {
+    const log = o.log ?? silentLogger;
+    this.pipeline = assemblePipeline({ ...o, log });
+    this.detection = new ThreatDetection({ ...detectionSections(o.config), dataDir: o.dataDir, metrics: o.metrics, log, store: o.store, inventory: o.inventory, live: o.live });
+    this.detection.attach(this.pipeline);
+  }
+
+  async start(): Promise<void> {
+    await this.detection.start();
+  }
+
+  /** Waits for everything accepted to be stored, then lets the detectors judge what is open. */
+  async stop(): Promise<void> {
+    await this.pipeline.drain();
+    await this.detection.stop();
+  }
 }
