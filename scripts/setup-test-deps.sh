@@ -5,6 +5,16 @@ set -euo pipefail
 
 # command to look for -> Debian package providing it
 declare -A NEED=(
+  [clickhouse-server]=clickhouse-server
+  [nats-server]=nats-server
+  [openssl]=openssl
+  [tshark]=tshark
+  [nfcapd]=nfdump
+  [tcpdump]=tcpdump
+  [nft]=nftables
+  [ping]=iputils-ping
+  [ip]=iproute2
+  [curl]=curl
 )
 
 missing=()
@@ -19,5 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup-test-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer for it.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,13 +1,15 @@
 // One place that builds the ingest side from configuration, so that every ingest path (the
 // server's collectors and demo feed, `import`, `capture`, HTTP ingest) enriches, routes and
-// inspects records the same way: geo and threat-list enrichment stages, then the store, then
-// the detectors.
+// inspects records the same way: geo and threat-list enrichment stages, copies to the sinks,
+// then the store, then the detectors.
 
 import { detectionSections, ThreatDetection } from '../alerts/threat-detection.js';
 import { section, type LoadedConfig } from '../config/load.js';
 import type { InventoryIndex } from '../inventory/index.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { FlowStore } from '../store/store.js';
+import { sinksConfig } from '../sinks/registry.js';
+import { SinkSet } from '../sinks/sink-set.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { enrichConfig } from './enrich/config.js';
 import { GeoDb } from './enrich/geo-db.js';
@@ -63,15 +65,20 @@ export function assemblePipeline(o: { store: FlowStore; metrics: MetricsRegistry
 export class Ingest {
   readonly pipeline: Pipeline;
   readonly detection: ThreatDetection;
+  readonly sinks: SinkSet;
 
   constructor(o: IngestOptions) {
     const log = o.log ?? silentLogger;
     this.pipeline = assemblePipeline({ ...o, log });
+    this.sinks = new SinkSet(section(o.config, 'sinks', sinksConfig), { dataDir: o.dataDir, metrics: o.metrics, log });
+    this.sinks.attach(this.pipeline);
     this.detection = new ThreatDetection({ ...detectionSections(o.config), dataDir: o.dataDir, metrics: o.metrics, log, store: o.store, inventory: o.inventory, live: o.live });
     this.detection.attach(this.pipeline);
   }
 
+  /** Before any source runs: a sink takes only what arrives after it started. */
   async start(): Promise<void> {
+    await this.sinks.start();
     await this.detection.start();
   }
 
@@ -79,5 +86,6 @@ export class Ingest {
   async stop(): Promise<void> {
     await this.pipeline.drain();
     await this.detection.stop();
+    await this.sinks.stop();
   }
 }
