@@ -5,7 +5,9 @@ import { isInputError } from '../util/errors.js';
 import type { ApiContext } from './context.js';
 import { alertsRoutes } from './routes/alerts.js';
 import { analysesRoutes } from './routes/analyses.js';
+import { flowLogsRoutes } from './routes/flowlogs.js';
 import { flowsRoutes } from './routes/flows.js';
+import { inventoryRoutes } from './routes/inventory.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { interfacesRoutes } from './routes/interfaces.js';
@@ -15,7 +17,7 @@ import { ALL_ACCOUNTS } from './tokens.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
-export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes, analysesRoutes, alertsRoutes];
+export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes, analysesRoutes, alertsRoutes, flowLogsRoutes, inventoryRoutes];
 
 function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { BatchCollector, BatchList } from '../sources/source.js';
-import { exampleThreatListPath, loadExampleInventory, SCENARIOS, Simulator } from '../sources/simulator/index.js';
+import { exampleInventoryPath, exampleThreatListPath, loadExampleInventory, SCENARIOS, Simulator } from '../sources/simulator/index.js';
 import { createLogger } from '../util/log.js';
 import { bool, int, parseFlags, str, type Io, type Verb } from './args.js';
 import { runUntilSignal, SERVE_FLAGS } from './serve.js';
@@ -95,8 +95,11 @@ export const demo: Verb = {
     const cfg = loadConfig(str(p, 'config'));
     // The simulator's known-bad addresses come from this list: watch for them unless told otherwise.
     if (cfg.raw.intel === undefined) cfg.raw.intel = { lists: [{ name: 'demo-threats', file: exampleThreatListPath(), format: 'plain' }] };
+    // …and the network it simulates is the one flow logs, detectors and diagnose work with
+    // (an inventory imported into the data directory still comes first).
+    if (cfg.raw.inventory === undefined) cfg.raw.inventory = { file: exampleInventoryPath() };
     const log = createLogger(str(p, 'log-level'));
-    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'demo', 0, 65535), data: str(p, 'data'), collectors: !bool(p, 'no-collectors'), inventory: loadExampleInventory() }, log);
+    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'demo', 0, 65535), data: str(p, 'data'), collectors: !bool(p, 'no-collectors') }, log);
     service.add(
       new DemoFeed(service, {
         windowSeconds: int(p, 'window', 'demo', 1, 600) ?? 10,

@@ -76,7 +76,7 @@ export class Service {
       this.pipeline = this.ingest.pipeline;
       await this.ingest.start();
       this.registerStoreMetrics();
-      this.app = await buildApi({ version: VERSION, store: this.store, pipeline: this.pipeline, alerts: this.ingest.detection, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
+      this.app = await buildApi({ version: VERSION, store: this.store, pipeline: this.pipeline, alerts: this.ingest.detection, flowLogs: this.ingest.flowLogs.registry, inventory: this.ingest.inventorySource, dataDir: this.dataDir, metrics: this.metrics, log: this.log, tokens: this.tokens, requireToken: !loopback || this.tokens.count > 0 });
       await this.app.listen({ host: server.host, port: server.port });
       const addr = this.app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : server.port;

@@ -5,6 +5,9 @@
 
 import { detectionSections, ThreatDetection } from '../alerts/threat-detection.js';
 import { section, type LoadedConfig } from '../config/load.js';
+import { FlowLogsComponent } from '../flowlogs/component.js';
+import { flowlogsConfig } from '../flowlogs/config.js';
+import { CurrentInventory, inventoryCandidates, inventoryConfig, StaticInventory, type InventorySource } from '../inventory/current-inventory.js';
 import type { InventoryIndex } from '../inventory/index.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { FlowStore } from '../store/store.js';
@@ -36,7 +39,8 @@ export interface IngestOptions {
   /** The data directory (alerts, baselines and threat-list caches live there). */
   dataDir: string;
   log?: Logger;
-  inventory?: InventoryIndex | { get(): InventoryIndex | undefined };
+  /** A fixed inventory; by default the data directory's, or config `inventory.file`. */
+  inventory?: InventoryIndex | InventorySource;
   /** Live sources: detection windows close on idle time, not only on record time. */
   live?: boolean;
 }
@@ -66,24 +70,38 @@ export class Ingest {
   readonly pipeline: Pipeline;
   readonly detection: ThreatDetection;
   readonly sinks: SinkSet;
+  readonly flowLogs: FlowLogsComponent;
+  /** The network the service works with (re-read when the file changes). */
+  readonly inventorySource: InventorySource;
 
   constructor(o: IngestOptions) {
     const log = o.log ?? silentLogger;
     this.pipeline = assemblePipeline({ ...o, log });
-    this.sinks = new SinkSet(section(o.config, 'sinks', sinksConfig), { dataDir: o.dataDir, metrics: o.metrics, log });
+    this.inventorySource =
+      o.inventory === undefined
+        ? new CurrentInventory(inventoryCandidates(o.dataDir, section(o.config, 'inventory', inventoryConfig)), (m) => log.warn(m))
+        : 'onChange' in o.inventory
+          ? o.inventory
+          : new StaticInventory(o.inventory);
+    // Flow logs first: they decide which records exist (per flow log, window, traffic type).
+    this.flowLogs = new FlowLogsComponent({ pipeline: this.pipeline, dataDir: o.dataDir, inventory: this.inventorySource, metrics: o.metrics, log }, section(o.config, 'flowlogs', flowlogsConfig));
+    this.sinks = new SinkSet(section(o.config, 'sinks', sinksConfig), { dataDir: o.dataDir, metrics: o.metrics, log, lookup: this.flowLogs.registry });
     this.sinks.attach(this.pipeline);
-    this.detection = new ThreatDetection({ ...detectionSections(o.config), dataDir: o.dataDir, metrics: o.metrics, log, store: o.store, inventory: o.inventory, live: o.live });
+    this.detection = new ThreatDetection({ ...detectionSections(o.config), dataDir: o.dataDir, metrics: o.metrics, log, store: o.store, inventory: this.inventorySource, live: o.live });
     this.detection.attach(this.pipeline);
   }
 
   /** Before any source runs: a sink takes only what arrives after it started. */
   async start(): Promise<void> {
     await this.sinks.start();
+    await this.flowLogs.start();
     await this.detection.start();
   }
 
   /** Waits for everything accepted to be stored, then lets the detectors judge what is open. */
   async stop(): Promise<void> {
+    // Open flow-log windows are closed into the pipeline first, then everything drains.
+    await this.flowLogs.stop();
     await this.pipeline.drain();
     await this.detection.stop();
     await this.sinks.stop();

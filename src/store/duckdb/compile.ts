@@ -215,7 +215,7 @@ class ExprCompiler {
   }
 
   private call(e: Expr & { kind: 'call' }): Sql {
-    if (e.fn === 'count' && e.star) return { text: this.rollup ? 'CAST(sum("flows") AS BIGINT)' : 'count(*)', p: P.Atom };
+    if (e.fn === 'count' && e.star) return { text: this.rollup ? 'COALESCE(CAST(sum("flows") AS BIGINT), 0)' : 'count(*)', p: P.Atom };
     if (e.fn === 'ip_in') {
       const addr = wrap(this.expr(e.args[0]), P.Concat);
       const ranges = e.args.slice(1).map((c) => {

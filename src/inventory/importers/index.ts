@@ -1,0 +1,1 @@
+export { INVENTORY_FORMATS, importInventory, type InventoryDocument, type InventoryFormat, type InventoryImport } from './import.js';
