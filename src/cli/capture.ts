@@ -10,7 +10,8 @@ import { StaticInventory, dataDirInventory } from '../inventory/current-inventor
 import type { InventoryIndex } from '../inventory/inventory-index.js';
 import { loadInventory } from '../inventory/load.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { Pipeline } from '../pipeline/pipeline.js';
+import { Ingest } from '../pipeline/assemble.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { FlowBatch } from '../schema/batch.js';
 import { RecordWriter } from '../schema/formats.js';
 import { CaptureFormatError, CaptureStats, readCaptureFile } from '../sources/pcap/index.js';
@@ -41,6 +42,8 @@ export interface CaptureRun {
   bufferKiB: number;
   filter?: string;
   signal?: AbortSignal;
+  /** The whole configuration: records are enriched, copied to sinks and inspected as the server does. */
+  config?: LoadedConfig;
   /** Live: called once every tcpdump is listening. */
   onListening?: () => void;
 }
@@ -74,8 +77,7 @@ export async function runCapture(o: CaptureRun, io: Io): Promise<CaptureSummary>
     void p.finally(() => pending.delete(p)).catch(() => {});
   };
   let store: FlowStore | undefined;
-  let pipeline: Pipeline | undefined;
-  let flowLogs: FlowLogsComponent | undefined;
+  let ingest: Ingest | undefined;
   let writer: RecordWriter | undefined;
   let deliver: (b: FlowBatch) => void;
   if (o.format) {
@@ -84,11 +86,10 @@ export async function runCapture(o: CaptureRun, io: Io): Promise<CaptureSummary>
     deliver = (b) => track(w.write(b));
   } else {
     store = await openWriter(o.data);
-    const metrics = new MetricsRegistry();
-    pipeline = new Pipeline(store, metrics);
-    const p = pipeline;
-    flowLogs = new FlowLogsComponent({ pipeline, dataDir: path.resolve(o.data), inventory: new StaticInventory(o.inventory), metrics });
-    await flowLogs.start();
+    // The same ingest as the server: flow logs, enrichment, sinks, detectors.
+    ingest = new Ingest({ store, metrics: new MetricsRegistry(), config: o.config ?? loadConfig(undefined, {}), dataDir: path.resolve(o.data), inventory: new StaticInventory(o.inventory) });
+    await ingest.start();
+    const p = ingest.pipeline;
     deliver = (b) => track(p.push(b, 'probe'));
   }
   const collector = new BatchCollector(deliver, 8192);
@@ -151,8 +152,7 @@ export async function runCapture(o: CaptureRun, io: Io): Promise<CaptureSummary>
   } finally {
     collector.flush();
     await Promise.all([...pending]);
-    if (flowLogs) await flowLogs.stop();
-    if (pipeline) await pipeline.drain();
+    if (ingest) await ingest.stop();
     if (store) await store.stop();
     writer?.finish();
   }
@@ -196,6 +196,7 @@ export const captureVerb: Verb = {
       buffer: { type: 'string' },
       filter: { type: 'string' },
       exporter: { type: 'string' },
+      config: { type: 'string', short: 'c' },
     });
     const interfaces = list(p, 'interface');
     if (interfaces.length && p.positionals.length) throw new InputError('flowlogs capture: give capture files or --interface, not both');
@@ -215,6 +216,7 @@ export const captureVerb: Verb = {
       {
         files: p.positionals,
         interfaces,
+        config: loadConfig(str(p, 'config')),
         portMode: oneOf(p, 'port-mode', 'capture', ['mirror', 'vm'] as const, 'mirror'),
         windowSeconds,
         inventory,
