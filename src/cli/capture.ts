@@ -5,7 +5,6 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { FlowLogsComponent } from '../flowlogs/component.js';
 import { StaticInventory, dataDirInventory } from '../inventory/current-inventory.js';
 import type { InventoryIndex } from '../inventory/inventory-index.js';
 import { loadInventory } from '../inventory/load.js';
