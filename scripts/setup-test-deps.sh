@@ -10,6 +10,7 @@ declare -A NEED=(
   [openssl]=openssl
   [tshark]=tshark
   [nfcapd]=nfdump
+  [chromium]=chromium
   [tcpdump]=tcpdump
   [nft]=nftables
   [ping]=iputils-ping

@@ -182,3 +182,12 @@ test('beaconing: small calls at a steady period to one outside address; irregula
   assert.deepEqual([...new Set(reported.map((f) => f.key))], ['10.0.0.7|203.0.113.50|6|8443']);
   assert.equal(reported[0].metrics.period_s, 30);
 });
+
+test('NODATA and SKIPDATA records (no traffic, protocol 0) raise no uncommon-protocol or uncommon-port alert', async () => {
+  const quiet = Array.from({ length: 5 }, (_, i) => flow({ start: T, interface_id: `eni-quiet-${i}`, protocol: 0, src_port: 0, dst_port: 0, packets: 0, bytes: 0, log_status: i % 2 ? 'SKIPDATA' : 'NODATA' }));
+  assert.equal((await run('uncommon_protocol', quiet)).reported.length, 0);
+  // Interfaces seen serving 443 while learning, quiet (NODATA) an hour later.
+  const learned = Array.from({ length: 5 }, (_, i) => flow({ start: T, interface_id: `eni-quiet-${i}`, direction: 'ingress', src_port: 443, dst_port: 40000 }));
+  const later = quiet.map((f) => ({ ...f, start: T + 3600, end: T + 3660 }));
+  assert.equal((await run('uncommon_port', [learned, later], { learn_s: 60 })).reported.length, 0);
+});

@@ -66,7 +66,7 @@ class UncommonPort implements Detector {
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       const e = ent[codes[r]];
-      if (e < 0 || action[r] === ACTION_REJECT) continue;
+      if (e < 0 || action[r] === ACTION_REJECT || c.log_status[r] !== 0) continue;
       const pr = proto[r];
       const dp = dport[r];
       if (dp >= sport[r] || dp > maxPort) continue;

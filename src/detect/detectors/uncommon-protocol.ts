@@ -56,8 +56,11 @@ class UncommonProtocol implements Detector {
     this.firstSeen = ensureF64(this.firstSeen, this.entities.size);
     const seen = this.seen;
     const first = this.firstSeen;
+    const status = c.log_status;
     for (let i = 0; i < n; i++) {
       const r = rows[i];
+      // NODATA/SKIPDATA records carry no traffic (protocol 0 there means nothing).
+      if (status[r] !== 0) continue;
       const p = proto[r];
       const e = ent[codes[r]];
       if (allowed[p] === 0) {
