@@ -35,8 +35,13 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     raw = (parsed ?? {}) as RawConfig;
   }
   applyEnv(raw, env);
-  return { raw, source: file ?? 'environment' };
+  const loaded = { raw, source: file ?? 'environment' };
+  checkKnownSections(loaded, KNOWN_SECTIONS);
+  return loaded;
 }
+
+/** Every section some component reads; anything else in a config file is a typo. */
+export const KNOWN_SECTIONS = ['server', 'store', 'collectors', 'enrich', 'intel', 'alerts', 'sinks', 'flowlogs', 'inventory', 'bus', 'collect', 'write'] as const;
 
 /**
  * FLOWLOGS_<SECTION>__<KEY>[__<KEY>…]=value overrides config values; the value is read as a
@@ -71,7 +76,7 @@ export function section<S extends z.ZodType>(cfg: LoadedConfig, name: string, sc
 }
 
 /** Sections nobody reads are usually typos: name them. */
-export function checkKnownSections(cfg: LoadedConfig, known: readonly string[]): void {
+function checkKnownSections(cfg: LoadedConfig, known: readonly string[]): void {
   for (const k of Object.keys(cfg.raw)) {
     if (!known.includes(k)) throw new InputError(`${cfg.source}: unknown section '${k}' (known: ${known.join(', ')})`);
   }
