@@ -5,7 +5,7 @@
 //   BENCH_COLLECT_PROBE_S    seconds per rate step (default 10)
 //   BENCH_COLLECT_CONFIRM_S  seconds of the confirming run (default 60)
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { IE } from '../src/sources/netflow/elements.js';
 import { DuckDbStore } from '../src/store/duckdb/store.js';
 import { repoRoot } from '../test/support/paths.js';
 import type { Figure } from './run.js';
+import { freeUdpPort, stop, waitForLine } from './support/processes.js';
 
 const PROBE_S = Number(process.env.BENCH_COLLECT_PROBE_S ?? 10);
 const CONFIRM_S = Number(process.env.BENCH_COLLECT_CONFIRM_S ?? 60);
@@ -94,44 +95,10 @@ async function replayerMain(port: number, rate: number, seconds: number): Promis
   process.stdout.write(`${sent * PER_DATAGRAM}\n`);
 }
 
-function waitForLine(p: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${buf.slice(-500)}`)), timeoutMs);
-    const on = (d: Buffer) => {
-      buf += d.toString();
-      const m = re.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    };
-    p.stdout?.on('data', on);
-    p.stderr?.on('data', on);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => r(p));
-    });
-  });
-}
-
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  const done = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  await done;
-}
-
 /** flowlogs serve in its own process; returns flows stored for one run at `rate`. */
 async function runOurs(tmp: string, rate: number, seconds: number): Promise<number> {
   const dir = fs.mkdtempSync(path.join(tmp, 'ours-'));
-  const port = await freePort();
+  const port = await freeUdpPort();
   const cfg = path.join(dir, 'config.yaml');
   fs.writeFileSync(cfg, `collectors:\n  listen: ["127.0.0.1:${port}"]\n  decoders: 1\n  receive_buffer_bytes: ${RECEIVE_BUFFER}\nstore:\n  data: ${dir}/data\n  retention_days: 0\n  compact_every_s: 3600\n`);
   const p = spawn(process.execPath, [path.join(repoRoot, 'bin', 'flowlogs.js'), 'serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -150,7 +117,7 @@ async function runOurs(tmp: string, rate: number, seconds: number): Promise<numb
 /** nfcapd with a fair receive buffer; returns flows written for one run at `rate`. */
 async function runNfcapd(tmp: string, rate: number, seconds: number): Promise<number> {
   const dir = fs.mkdtempSync(path.join(tmp, 'nfcapd-'));
-  const port = await freePort();
+  const port = await freeUdpPort();
   const p = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-B', String(RECEIVE_BUFFER), '-t', '3600'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise((r) => setTimeout(r, 800));
   const sent = await replay(port, rate, seconds);
@@ -197,7 +164,7 @@ async function zeroLoss(run: (rate: number, seconds: number) => Promise<number>,
 /** Receipt to queryable: a marker datagram, then polling the API until its flow is visible. */
 async function latency(tmp: string): Promise<number> {
   const dir = fs.mkdtempSync(path.join(tmp, 'lat-'));
-  const port = await freePort();
+  const port = await freeUdpPort();
   const cfg = path.join(dir, 'config.yaml');
   fs.writeFileSync(cfg, `collectors:\n  listen: ["127.0.0.1:${port}"]\nstore:\n  data: ${dir}/data\n  retention_days: 0\n`);
   const p = spawn(process.execPath, [path.join(repoRoot, 'bin', 'flowlogs.js'), 'serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -15,5 +15,7 @@ export interface PreparedQuery extends CompiledQuery {
 export function prepareQuery(store: FlowStore, q: Query, opts: { scope?: FilterNode; maxRows?: number; rollups?: boolean } = {}): PreparedQuery {
   const tier = store.rollups && opts.rollups !== false ? planRollup(q, opts.scope) : undefined;
   const compiled = compilerFor(store.dialect)(q, { scope: opts.scope, maxRows: opts.maxRows, rollup: tier !== undefined });
-  return { ...compiled, sqlOptions: tier ? { tier: tier.name } : {} };
+  const sqlOptions: SqlOptions = tier ? { tier: tier.name } : {};
+  if (compiled.newestFirst !== undefined) sqlOptions.newestFirst = compiled.newestFirst;
+  return { ...compiled, sqlOptions };
 }

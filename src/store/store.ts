@@ -49,6 +49,11 @@ export interface SqlOptions {
    * dimension values, with summed packets and bytes and a `flows` count.
    */
   tier?: string;
+  /**
+   * The statement is a plain search, newest first, of at most this many rows: a store may
+   * answer it from the newest part of the range alone when that part holds enough rows.
+   */
+  newestFirst?: number;
 }
 
 /** A result read batch by batch; `close` stops the query early and releases it. */

@@ -31,6 +31,8 @@ export interface CompiledQuery {
   /** A statement for `FlowStore.sql(sql, range)`. */
   sql: string;
   columns: CompiledColumn[];
+  /** Set for a plain search with a row ceiling: newest first, at most this many rows. */
+  newestFirst?: number;
 }
 
 /** Binding strength, loosest first; a child looser than its place gets parentheses. */
@@ -265,6 +267,10 @@ function limitSql(own: number | undefined, max: number | undefined): string {
   return Number.isFinite(n) ? ` LIMIT ${Math.max(0, Math.floor(n))}` : '';
 }
 
+function pageOf(max: number | undefined): { newestFirst?: number } {
+  return max !== undefined && Number.isFinite(max) ? { newestFirst: Math.max(0, Math.floor(max)) } : {};
+}
+
 /** A whole query as one statement over `flows`, with the scope ANDed into its WHERE. */
 export function compileQuery(q: Query, opts: CompileOptions = {}): CompiledQuery {
   const scope = filterPart(opts.scope);
@@ -272,7 +278,7 @@ export function compileQuery(q: Query, opts: CompileOptions = {}): CompiledQuery
   const sel = q.select;
   if (!sel) {
     const where = whereSql([scope, filter]);
-    return { sql: `SELECT ${ALL_SELECT} FROM flows${where} ORDER BY "start" DESC, "first_ms" DESC${limitSql(undefined, opts.maxRows)}`, columns: ALL_COLUMNS };
+    return { sql: `SELECT ${ALL_SELECT} FROM flows${where} ORDER BY "start" DESC, "first_ms" DESC${limitSql(undefined, opts.maxRows)}`, columns: ALL_COLUMNS, ...pageOf(opts.maxRows) };
   }
   const c = new ExprCompiler(sel, opts.rollup);
   const columns: CompiledColumn[] = [];

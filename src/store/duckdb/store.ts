@@ -191,6 +191,7 @@ export class DuckDbStore implements FlowStore {
   }
 
   async sql(statement: string, range: TimeRange, opts: SqlOptions = {}): Promise<QueryResult> {
+    if (opts.newestFirst !== undefined && !opts.tier) return this.newestFirst(statement, range, opts.newestFirst);
     const pinned = this.pin(range);
     try {
       return await this.engine.query(`WITH flows AS ${this.relation(pinned.files, range, opts.tier)} ${statement}`);
@@ -200,12 +201,45 @@ export class DuckDbStore implements FlowStore {
   }
 
   async sqlStream(statement: string, range: TimeRange, opts: SqlOptions & { signal?: AbortSignal } = {}): Promise<SqlRowStream> {
+    if (opts.newestFirst !== undefined && !opts.tier) {
+      // A page of search results is small: read it whole, newest part of the range first.
+      const res = await this.newestFirst(statement, range, opts.newestFirst, opts.signal);
+      return {
+        columns: res.columns,
+        batches: (async function* () {
+          if (res.rows.length) yield res.rows;
+        })(),
+        close: () => {},
+      };
+    }
     const pinned = this.pin(range);
     try {
       return await this.engine.stream(`WITH flows AS ${this.relation(pinned.files, range, opts.tier)} ${statement}`, opts.signal, pinned.release);
     } catch (e) {
       pinned.release();
       throw e;
+    }
+  }
+
+  /**
+   * A newest-first search needs only the last `limit` matching rows of its range. Rather than
+   * sort the whole range, ask the newest hour of stored data, then ever longer suffixes, until
+   * one holds `limit` rows or the suffix is the whole range: rows outside a suffix are all
+   * older than every row inside it, so the first full page is the answer.
+   */
+  private async newestFirst(statement: string, range: TimeRange, limit: number, signal?: AbortSignal): Promise<QueryResult> {
+    let newest = -Infinity;
+    for (const f of readSnapshot(this.dir.flows)) if (f.maxStart >= range.from && f.minStart < range.to && f.maxStart > newest) newest = f.maxStart;
+    const top = Number.isFinite(newest) ? Math.min(range.to, newest + 1) : range.to;
+    for (let span = 3600; ; ) {
+      signal?.throwIfAborted();
+      const from = Math.max(range.from, top - span);
+      const res = await this.sql(statement, { from, to: range.to });
+      if (res.rows.length >= limit || from <= range.from) return res;
+      // Widen by what the matches so far say the page needs, with room to spare, so a
+      // search that is rare in recent data does not take many steps.
+      const want = res.rows.length > 0 ? ((span * limit) / res.rows.length) * 1.5 : span * 16;
+      span = Math.min(span * 16, Math.max(span * 2, Math.ceil(want)));
     }
   }
 
@@ -218,7 +252,7 @@ export class DuckDbStore implements FlowStore {
     const limit = Math.max(0, Math.floor(q.limit));
     const order = q.order === 'oldest' ? 'ASC' : 'DESC';
     const cols = FIELDS.map((f) => quoteIdent(f.name)).join(', ');
-    const res = await this.sql(`SELECT ${cols} FROM flows ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY "start" ${order}, "first_ms" ${order} LIMIT ${limit}`, q.range);
+    const res = await this.sql(`SELECT ${cols} FROM flows ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY "start" ${order}, "first_ms" ${order} LIMIT ${limit}`, q.range, order === 'DESC' ? { newestFirst: limit } : {});
     const out = new FlowBatch(Math.max(1, res.rows.length));
     const names = res.columns.map((c) => c.name);
     for (const row of res.rows) {
