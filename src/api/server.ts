@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { isInputError } from '../util/errors.js';
 import type { ApiContext } from './context.js';
 import { alertsRoutes } from './routes/alerts.js';
+import { answersRoutes } from './routes/answers.js';
 import { consoleRoutes } from './routes/console.js';
 import { analysesRoutes } from './routes/analyses.js';
 import { flowLogsRoutes } from './routes/flowlogs.js';
@@ -18,7 +19,7 @@ import { ALL_ACCOUNTS } from './tokens.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
-export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes, analysesRoutes, alertsRoutes, flowLogsRoutes, inventoryRoutes, consoleRoutes];
+export const CORE_ROUTES: RouteModule[] = [healthRoutes, metricsRoutes, flowsRoutes, queryRoutes, ingestRoutes, interfacesRoutes, analysesRoutes, alertsRoutes, answersRoutes, flowLogsRoutes, inventoryRoutes, consoleRoutes];
 
 function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;

@@ -5,7 +5,9 @@ import { errorMessage, isInputError } from '../util/errors.js';
 import type { Io, Verb } from './args.js';
 import { alertsVerb } from './alerts.js';
 import { analyze } from './analyze.js';
+import { ANSWER_VERBS } from './answers.js';
 import { captureVerb } from './capture.js';
+import { diagnoseVerb } from './diagnose.js';
 import { flowlogVerb } from './flowlog.js';
 import { inventoryVerb } from './inventory.js';
 import { decode } from './decode.js';
@@ -18,7 +20,7 @@ import { simulate } from './simulate.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
 
-export const VERBS: Verb[] = [serve, demo, decode, captureVerb, importVerb, exportVerb, query, analyze, alertsVerb, flowlogVerb, inventoryVerb, simulate, token];
+export const VERBS: Verb[] = [serve, demo, decode, captureVerb, importVerb, exportVerb, query, analyze, diagnoseVerb, ...ANSWER_VERBS, alertsVerb, flowlogVerb, inventoryVerb, simulate, token];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));

@@ -16,7 +16,7 @@ const INDEX = '<!doctype html><title>console</title><div id="root"></div>';
 const ASSET = 'console.log("app")';
 
 /** A built app in a temp dir (or none), served with the core API routes. */
-async function setup(opts: { built: boolean; requireToken?: boolean; extra?: RouteModule[] }) {
+async function setup(opts: { built: boolean; requireToken?: boolean; extra?: RouteModule[]; without?: string[] }) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flowlogs-console-'));
   const dir = path.join(root, 'dist');
   if (opts.built) {
@@ -29,7 +29,7 @@ async function setup(opts: { built: boolean; requireToken?: boolean; extra?: Rou
   const store = { dialect: 'duckdb', stats: () => ({ appendedRows: 0, bufferedRows: 0, files: 0, bytesOnDisk: 0 }) } as unknown as FlowStore;
   const tokens = new TokenStore(path.join(root, 'tokens.json'));
   // The core list may hold the console already (serving web/dist); this one serves the temp dir.
-  const app = await buildApi({ version: 'test', store, metrics: new MetricsRegistry(), log: silentLogger, tokens, requireToken: opts.requireToken ?? false }, [...CORE_ROUTES.filter((r) => r.name !== 'consoleRoutes'), ...(opts.extra ?? []), consoleRoutesWith({ dir })]);
+  const app = await buildApi({ version: 'test', store, metrics: new MetricsRegistry(), log: silentLogger, tokens, requireToken: opts.requireToken ?? false }, [...CORE_ROUTES.filter((r) => r.name !== 'consoleRoutes' && !(opts.without ?? []).includes(r.name)), ...(opts.extra ?? []), consoleRoutesWith({ dir })]);
   await app.ready();
   return {
     app,
@@ -143,14 +143,22 @@ test('/api/schema lists every field of the record, with enum values, and protoco
 });
 
 test('/api/schema says which optional endpoints this server has', async () => {
-  const s = await setup({ built: true, extra: [(app) => app.get('/api/diagnose', async () => ({ reachable: true }))] });
+  const answers = OPTIONAL_ENDPOINTS.filter((e) => e === 'GET /api/diagnose' || e.startsWith('GET /api/answers/'));
+  const s = await setup({ built: true });
   try {
     const body = (await s.app.inject({ url: '/api/schema' })).json() as { available: string[] };
-    assert.ok(body.available.includes('GET /api/diagnose'));
-    assert.ok(!body.available.includes('GET /api/analyses/storms'));
+    for (const e of answers) assert.ok(body.available.includes(e), e);
     for (const e of body.available) assert.ok((OPTIONAL_ENDPOINTS as readonly string[]).includes(e), e);
   } finally {
     await s.close();
+  }
+  // A server without the answers says so, and the console shows them as not available.
+  const bare = await setup({ built: true, without: ['answersRoutes'] });
+  try {
+    const body = (await bare.app.inject({ url: '/api/schema' })).json() as { available: string[] };
+    for (const e of answers) assert.ok(!body.available.includes(e), e);
+  } finally {
+    await bare.close();
   }
 });
 

@@ -25,10 +25,15 @@ export const OPTIONAL_ENDPOINTS = [
   'GET /api/flowlogs',
   'GET /api/inventory',
   'GET /api/diagnose',
-  'GET /api/analyses/storms',
-  'GET /api/analyses/hogs',
-  'GET /api/policies',
-  'GET /api/policies/least-privilege',
+  'GET /api/answers/storms',
+  'GET /api/answers/hogs',
+  'GET /api/answers/policy/hits',
+  'GET /api/answers/policy/unused',
+  'GET /api/answers/policy/broad',
+  'GET /api/answers/policy/propose',
+  'GET /api/answers/baselines',
+  'GET /api/answers/capacity',
+  'GET /api/answers/regions',
 ] as const;
 
 export interface ConsoleOptions {

@@ -1,31 +1,67 @@
 // Diagnose: why A can or cannot reach B — the verdict, each hop with its deciding rule, what was
 // observed and the smallest fix; and the finders for storms and bandwidth hogs.
 
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Card } from '../components/Card';
-import { KeyValues, RowsTable, rowsOf, text } from '../components/Generic';
 import { Async } from '../components/State';
 import { Table } from '../components/Table';
 import { api } from '../lib/api';
-import { fmtCount, protocolName } from '../lib/format';
+import { fmtBps, fmtBytes, fmtCount, fmtTime, protocolName } from '../lib/format';
 import { searchHref } from '../lib/links';
 import { rangeParams, useRange } from '../lib/range';
 import { needs } from '../lib/schema';
-import type { QueryResult } from '../lib/types';
+import type { Evidence, QueryResult } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { Link, setParams, useLocation } from '../lib/url';
 
-type Obj = Record<string, unknown>;
+interface RuleSummary {
+  rule: string;
+  text: string;
+}
 
+/** GET /api/diagnose, the parts shown here (src/analyze/reachability/diagnose.ts). */
 interface Hop {
   hop: string;
-  interface_id?: string | null;
-  crossed?: boolean;
-  action?: string | null;
-  kind?: string | null;
-  id?: string | null;
-  rule?: string | null;
-  path?: string;
+  leg: 'request' | 'reply';
+  kind: 'security_group' | 'network_acl';
+  interface_id: string | null;
+  applies: boolean;
+  reached: boolean;
+  tracked: boolean;
+  action: 'ACCEPT' | 'REJECT' | null;
+  id: string | null;
+  rule_id: string | null;
+  rule: RuleSummary | null;
+  port: number;
+  peer: string;
+}
+
+interface RuleChange {
+  change: 'add' | 'remove';
+  id: string;
+  direction: string;
+  interfaces: number;
+  text: string;
+  alternative?: string;
+}
+
+interface LegCounts {
+  accept: number;
+  reject: number;
+  packets: number;
+  bytes: number;
+  last_seen: number | null;
+}
+
+interface Diagnosis {
+  reachable: boolean;
+  blocked_by: string | null;
+  blocked_at: string | null;
+  deciding_rule: (RuleSummary & { rule_id: string }) | null;
+  summary: string;
+  hops: Hop[];
+  fix: { goal: 'allow' | 'deny'; needed: boolean; changes: RuleChange[]; note: string };
+  observed?: { request: LegCounts; reply: LegCounts; verdict: string; explanation: string; evidence: Evidence };
 }
 
 const HOP_NAMES: Record<string, string> = {
@@ -39,104 +75,92 @@ const HOP_NAMES: Record<string, string> = {
   src_sg_ingress: 'source security group, ingress (reply)',
 };
 
-function str(v: unknown): string | null {
-  return v === undefined || v === null || v === '' ? null : String(v);
+function hopState(h: Hop): string {
+  if (!h.applies) return 'not on the path';
+  if (!h.reached) return 'not reached';
+  if (h.tracked) return `${h.action ?? 'ACCEPT'} (tracked)`;
+  return h.action ?? 'not evaluated';
 }
 
-function asHop(h: Obj, path?: string): Hop {
-  return {
-    hop: String(h.hop ?? h.name ?? h.step ?? ''),
-    interface_id: str(h.interface_id ?? h.interface),
-    crossed: h.crossed === undefined ? undefined : Boolean(h.crossed),
-    action: str(h.action ?? h.verdict ?? h.decision),
-    kind: str(h.kind),
-    id: str(h.id ?? h.group ?? h.acl ?? h.security_group),
-    rule: str(h.rule ?? h.rule_id),
-    path,
-  };
-}
-
-/** The hops of an answer: top-level `hops`, or the request and reply paths. */
-function hopsOf(d: Obj): Hop[] {
-  if (Array.isArray(d.hops)) return (d.hops as Obj[]).map((h) => asHop(h, str(h.path) ?? undefined));
-  const out: Hop[] = [];
-  for (const p of ['request', 'reply']) {
-    const path = d[p] as Obj | undefined;
-    if (path && Array.isArray(path.hops)) out.push(...(path.hops as Obj[]).map((h) => asHop(h, p)));
-  }
-  return out;
-}
-
-function reachableOf(d: Obj): boolean | undefined {
-  if (typeof d.reachable === 'boolean') return d.reachable;
-  const req = d.request as Obj | undefined;
-  const rep = d.reply as Obj | undefined;
-  if (req?.action) return req.action === 'ACCEPT' && rep?.action !== 'REJECT';
-  return undefined;
-}
-
-function blockedOf(d: Obj, hops: Hop[]): { id: string | null; rule: string | null; hop: string | null } {
-  const blocking = hops.find((h) => h.action === 'REJECT');
-  const req = d.request as Obj | undefined;
-  const rep = d.reply as Obj | undefined;
-  const path = req?.action === 'REJECT' ? req : rep?.action === 'REJECT' ? rep : undefined;
-  return {
-    id: str(d.blocked_by) ?? blocking?.id ?? null,
-    rule: str(d.rule_id ?? d.deciding_rule) ?? str(path?.rule_id) ?? blocking?.rule ?? null,
-    hop: str(path?.blocked_by) ?? blocking?.hop ?? null,
-  };
-}
-
-function Verdict({ d }: { d: Obj }) {
-  const hops = hopsOf(d);
-  const reachable = reachableOf(d);
-  const blocked = blockedOf(d, hops);
-  const fix = d.fix ?? d.proposed_fix ?? d.proposal ?? d.suggestion;
-  const observed = d.observed ?? d.observation;
+function Verdict({ d }: { d: Diagnosis }) {
+  const o = d.observed;
   return (
     <div className="verdict">
-      <div className={`verdict-banner ${reachable ? 'good' : 'bad'}`} role="status" data-testid="verdict">
-        {reachable === undefined ? 'No verdict' : reachable ? 'Reachable' : 'Blocked'}
-        {!reachable && blocked.id && (
+      <div className={`verdict-banner ${d.reachable ? 'good' : 'bad'}`} role="status" data-testid="verdict">
+        {d.reachable ? 'Reachable' : 'Blocked'}
+        {!d.reachable && d.blocked_by && (
           <span>
             {' '}
-            by <strong data-testid="blocked-by">{blocked.id}</strong>
-            {blocked.rule && (
+            by <strong data-testid="blocked-by">{d.blocked_by}</strong>
+            {d.deciding_rule && (
               <>
                 {' '}
-                · rule <strong data-testid="blocking-rule">{blocked.rule}</strong>
+                · rule <strong data-testid="blocking-rule">{d.deciding_rule.rule_id}</strong> ({d.deciding_rule.text})
               </>
             )}
-            {blocked.hop && <> · at {HOP_NAMES[blocked.hop] ?? blocked.hop}</>}
+            {d.blocked_at && <> · at {HOP_NAMES[d.blocked_at] ?? d.blocked_at}</>}
           </span>
         )}
       </div>
-      {hops.length > 0 && (
-        <ol className="hops" aria-label="Hops">
-          {hops.map((h, i) => (
-            <li key={i} className={`hop ${h.action === 'REJECT' ? 'bad' : h.action === 'ACCEPT' ? 'good' : 'skipped'}`}>
-              <span className="hop-name">{HOP_NAMES[h.hop] ?? h.hop}</span>
-              <span className="hop-action">{h.action ?? (h.crossed === false ? 'not crossed' : 'not evaluated')}</span>
-              <span className="hop-rule">
-                {h.kind ? `${h.kind.replace('_', ' ')} ` : ''}
-                {h.id ?? ''}
-                {h.rule ? ` / ${h.rule}` : ''}
-              </span>
-              {h.interface_id && <span className="muted small">{h.interface_id}</span>}
-            </li>
-          ))}
-        </ol>
-      )}
-      {fix !== undefined && fix !== null && (
-        <div className="fix">
-          <h3>Proposed fix</h3>
-          {typeof fix === 'object' ? (Array.isArray(fix) ? <RowsTable rows={fix as Obj[]} label="Proposed rule changes" /> : <KeyValues data={fix as Obj} label="Proposed rule change" />) : <p>{text(fix)}</p>}
-        </div>
-      )}
-      {observed !== undefined && observed !== null && typeof observed === 'object' && (
+      <p className="small" data-testid="summary">
+        {d.summary}
+      </p>
+      <ol className="hops" aria-label="Hops">
+        {d.hops.map((h) => (
+          <li key={h.hop} className={`hop ${h.applies && h.reached && h.action === 'REJECT' ? 'bad' : h.applies && h.reached && h.action === 'ACCEPT' ? 'good' : 'skipped'}`}>
+            <span className="hop-name">{HOP_NAMES[h.hop] ?? h.hop}</span>
+            <span className="hop-action">{hopState(h)}</span>
+            <span className="hop-rule">
+              {h.id ?? ''}
+              {h.rule ? ` / ${h.rule.rule}: ${h.rule.text}` : ''}
+            </span>
+            {h.interface_id && <span className="muted small">{h.interface_id}</span>}
+          </li>
+        ))}
+      </ol>
+      <div className="fix">
+        <h3>{d.fix.goal === 'deny' ? 'To block it' : 'To allow it'}</h3>
+        {d.fix.changes.length > 0 ? (
+          <Table<RuleChange>
+            label="Proposed rule changes"
+            rows={d.fix.changes}
+            columns={[
+              {
+                key: 'text',
+                label: 'Change',
+                render: (c) => (
+                  <>
+                    {c.text}
+                    {c.alternative && <div className="muted small">or: {c.alternative}</div>}
+                  </>
+                ),
+              },
+              { key: 'interfaces', label: 'Interfaces affected', numeric: true, render: (c) => fmtCount(c.interfaces) },
+            ]}
+          />
+        ) : null}
+        <p className="muted small">{d.fix.note}</p>
+      </div>
+      {o && (
         <div className="observed">
-          <h3>Observed</h3>
-          <KeyValues data={observed as Obj} label="Observed flows" />
+          <h3>Observed in this range</h3>
+          <Table<{ leg: string } & LegCounts>
+            label="Observed flows"
+            rows={[
+              { leg: 'request', ...o.request },
+              { leg: 'reply', ...o.reply },
+            ]}
+            columns={[
+              { key: 'leg', label: 'Leg' },
+              { key: 'accept', label: 'ACCEPT records', numeric: true, render: (r) => fmtCount(r.accept) },
+              { key: 'reject', label: 'REJECT records', numeric: true, render: (r) => fmtCount(r.reject) },
+              { key: 'bytes', label: 'Bytes', numeric: true, render: (r) => fmtBytes(r.bytes) },
+              { key: 'last_seen', label: 'Last seen', render: (r) => (r.last_seen === null ? '–' : fmtTime(r.last_seen)) },
+            ]}
+          />
+          <p className="small" data-testid="observation">
+            {o.explanation} <Link href={searchHref(o.evidence.query, o.evidence)}>Open the records</Link>
+          </p>
         </div>
       )}
     </div>
@@ -153,7 +177,7 @@ function Reachability() {
   const load = useApi(ready
       ? async (signal) => {
           await needs('GET /api/diagnose');
-          return api.get<Obj>('/api/diagnose', { ...q, ...rangeParams(range) }, signal);
+          return api.get<Diagnosis>('/api/diagnose', { ...q, ...rangeParams(range) }, signal);
         }
       : null, [q.src, q.dst, q.port, q.protocol, range.from, range.to]);
   const submit = (e: FormEvent) => {
@@ -219,18 +243,96 @@ function RejectedConnections() {
   );
 }
 
-function Finder(props: { title: string; path: string; id: string; what: string }) {
+interface StormSource {
+  interface_id: string;
+  subnet_id: string;
+  src_addr: string;
+  packets: number;
+  avg_pps: number;
+  peak_pps: number;
+  subnet_share: number | null;
+  started: number | null;
+  last_seen: number;
+  destinations: Array<{ dst_addr: string; kind: string; packets: number }>;
+  evidence: Evidence;
+}
+
+interface Hog {
+  interface_id: string;
+  direction: string;
+  bandwidth_mbps: number | null;
+  reasons: string[];
+  peak_bps: number;
+  utilisation: number | null;
+  usual_bps: number | null;
+  started: number;
+  ended: number;
+  peers: Array<{ addr: string; port: number; protocol: number; share: number }>;
+  evidence: Evidence;
+}
+
+const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)} %`);
+
+/** An answer from /api/answers/…, with the query behind it one click away. */
+function Answer<D extends { evidence: Evidence }, T>(props: { title: string; path: string; id: string; what: string; rows: (d: D) => T[]; children: (rows: T[]) => ReactNode }) {
   const range = useRange();
   const load = useApi(async (signal) => {
       await needs(`GET ${props.path}`);
-      return api.get<unknown>(props.path, rangeParams(range), signal);
+      return api.get<D>(props.path, rangeParams(range), signal);
     }, [range.from, range.to, props.path]);
+  const rows = props.rows;
   return (
-    <Card title={props.title} id={props.id}>
-      <Async load={load} what={props.what} isEmpty={(d) => rowsOf(d).length === 0} empty={`No ${props.what.toLowerCase()} in this time range.`}>
-        {(d) => <RowsTable rows={rowsOf(d)} label={props.title} />}
+    <Card title={props.title} id={props.id} actions={load.data ? <Link href={searchHref(load.data.evidence.query, load.data.evidence)}>Search</Link> : undefined}>
+      <Async load={load} what={props.what} isEmpty={(d) => rows(d).length === 0} empty={`No ${props.what.toLowerCase()} in this time range.`}>
+        {(d) => props.children(rows(d))}
       </Async>
     </Card>
+  );
+}
+
+function Storms() {
+  return (
+    <Answer<{ sources: StormSource[]; evidence: Evidence }, StormSource> title="Broadcast and multicast storms" path="/api/answers/storms" id="storms" what="Storms" rows={(d) => d.sources}>
+      {(rows) => (
+        <Table<StormSource>
+          label="Storm senders"
+          rows={rows}
+          href={(r) => searchHref(r.evidence.query, r.evidence)}
+          columns={[
+            { key: 'interface_id', label: 'Interface' },
+            { key: 'src_addr', label: 'Address' },
+            { key: 'peak_pps', label: 'Peak pps', numeric: true, render: (r) => fmtCount(r.peak_pps) },
+            { key: 'subnet_share', label: 'Share of subnet', numeric: true, render: (r) => pct(r.subnet_share) },
+            { key: 'started', label: 'Started', render: (r) => fmtTime(r.started) },
+            { key: 'destinations', label: 'To', render: (r) => r.destinations.slice(0, 3).map((x) => `${x.dst_addr} (${x.kind.replace('_', ' ')})`).join(', ') },
+          ]}
+        />
+      )}
+    </Answer>
+  );
+}
+
+function Hogs() {
+  return (
+    <Answer<{ hogs: Hog[]; evidence: Evidence }, Hog> title="Bandwidth hogs" path="/api/answers/hogs" id="hogs" what="Hogs" rows={(d) => d.hogs}>
+      {(rows) => (
+        <Table<Hog>
+          label="Bandwidth hogs"
+          rows={rows}
+          href={(r) => searchHref(r.evidence.query, r.evidence)}
+          columns={[
+            { key: 'interface_id', label: 'Interface' },
+            { key: 'direction', label: 'Direction' },
+            { key: 'reasons', label: 'Why', render: (r) => r.reasons.map((x) => (x === 'over_cap' ? 'over its cap' : 'far above its history')).join(', ') },
+            { key: 'peak_bps', label: 'Peak', numeric: true, render: (r) => fmtBps(r.peak_bps) },
+            { key: 'utilisation', label: 'Of cap', numeric: true, render: (r) => pct(r.utilisation) },
+            { key: 'usual_bps', label: 'Usual', numeric: true, render: (r) => (r.usual_bps === null ? '–' : fmtBps(r.usual_bps)) },
+            { key: 'started', label: 'Started', render: (r) => fmtTime(r.started) },
+            { key: 'peers', label: 'Top peers', render: (r) => r.peers.slice(0, 2).map((p) => `${p.addr}:${p.port} ${pct(p.share)}`).join(', ') },
+          ]}
+        />
+      )}
+    </Answer>
   );
 }
 
@@ -242,8 +344,8 @@ export default function Diagnose() {
       </div>
       <RejectedConnections />
       <div className="stack">
-        <Finder title="Broadcast and multicast storms" path="/api/analyses/storms" id="storms" what="Storms" />
-        <Finder title="Bandwidth hogs" path="/api/analyses/hogs" id="hogs" what="Hogs" />
+        <Storms />
+        <Hogs />
       </div>
     </div>
   );
