@@ -18,9 +18,9 @@ import { Sink } from '../src/sinks/sink.js';
 import { SinkSet } from '../src/sinks/sink-set.js';
 import { simulatedBatches } from '../src/sinks/test-support.js';
 import { DuckDbStore } from '../src/store/duckdb/store.js';
-import { ClickhouseServer } from '../test/sinks/servers/clickhouse.js';
+import { ClickHouseServer } from '../test/clickhouse/server.js';
 import { HttpReceiver } from '../test/sinks/servers/http-receiver.js';
-import { NatsServer } from '../test/sinks/servers/nats.js';
+import { NatsServer } from '../test/cluster/nats.js';
 import { FakeS3 } from '../test/sinks/servers/s3.js';
 import type { Figure } from './run.js';
 
@@ -128,10 +128,10 @@ export async function run(): Promise<Figure[]> {
     await rate('files aws text', files('aws'));
 
     if (has('clickhouse-server')) {
-      const ch = new ClickhouseServer(fs.mkdtempSync(path.join(tmp, 'ch-')));
+      const ch = new ClickHouseServer(fs.mkdtempSync(path.join(tmp, 'ch-')));
       await ch.start();
       try {
-        await rate('clickhouse (18.16, Native over HTTP)', { type: 'clickhouse', url: ch.url, table: 'bench', batch: { max_records: 262_144 } });
+        await rate('clickhouse (18.16, Native over HTTP)', { type: 'clickhouse', url: ch.httpUrl, table: 'bench', batch: { max_records: 262_144 } });
       } finally {
         await ch.stop();
       }

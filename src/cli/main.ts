@@ -7,6 +7,7 @@ import { alertsVerb } from './alerts.js';
 import { analyze } from './analyze.js';
 import { ANSWER_VERBS } from './answers.js';
 import { captureVerb } from './capture.js';
+import { collect } from './collect.js';
 import { diagnoseVerb } from './diagnose.js';
 import { flowlogVerb } from './flowlog.js';
 import { inventoryVerb } from './inventory.js';
@@ -19,8 +20,27 @@ import { serve } from './serve.js';
 import { simulate } from './simulate.js';
 import { token } from './token.js';
 import { VERSION } from './version.js';
+import { write } from './write.js';
 
-export const VERBS: Verb[] = [serve, demo, decode, captureVerb, importVerb, exportVerb, query, analyze, diagnoseVerb, ...ANSWER_VERBS, alertsVerb, flowlogVerb, inventoryVerb, simulate, token];
+export const VERBS: Verb[] = [
+  serve,
+  demo,
+  collect,
+  write,
+  decode,
+  captureVerb,
+  importVerb,
+  exportVerb,
+  query,
+  analyze,
+  diagnoseVerb,
+  ...ANSWER_VERBS,
+  alertsVerb,
+  flowlogVerb,
+  inventoryVerb,
+  simulate,
+  token,
+];
 
 function usage(): string {
   const w = Math.max(...VERBS.map((v) => v.name.length));

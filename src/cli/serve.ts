@@ -32,18 +32,20 @@ export async function runUntilSignal(service: Service, io: Io): Promise<number> 
 export const serve: Verb = {
   name: 'serve',
   summary: 'run collectors, pipeline, store, HTTP API and console',
-  usage: `flowlogs serve [--config FILE] [--data DIR] [--host ADDR] [--port N]
+  usage: `flowlogs serve [--config FILE] [--data DIR] [--store URL] [--host ADDR] [--port N]
 
   --config FILE   YAML configuration (sections: server, store, …); FLOWLOGS_<SECTION>__<KEY> env vars override it
   --data DIR      data directory of the embedded store (default ./data)
+  --store URL     a ClickHouse store instead (clickhouse://host:8123/db; store.url in the config);
+                  with a bus section, the detectors read the flows from NATS
   --host ADDR     address to listen on (default 127.0.0.1; anything else needs an API token)
   --port N        HTTP port (default 8080)
   --no-collectors do not open the NetFlow/IPFIX/sFlow UDP listeners (collectors.listen in the config)`,
   async run(argv: string[], io: Io): Promise<number> {
-    const p = parseFlags('serve', argv, SERVE_FLAGS, false);
+    const p = parseFlags('serve', argv, { ...SERVE_FLAGS, store: { type: 'string' } }, false);
     const cfg = loadConfig(str(p, 'config'));
     const log = createLogger(str(p, 'log-level'));
-    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'serve', 0, 65535), data: str(p, 'data'), collectors: !bool(p, 'no-collectors') }, log);
+    const service = new Service(cfg, { host: str(p, 'host'), port: int(p, 'port', 'serve', 0, 65535), data: str(p, 'data'), store: str(p, 'store'), collectors: !bool(p, 'no-collectors') }, log);
     return runUntilSignal(service, io);
   },
 };

@@ -1,11 +1,15 @@
 // The running service: store, pipeline, HTTP API and the sources feeding them, wired from
 // configuration with explicit dependencies, started in order and stopped in reverse.
 
+import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { serverConfig } from '../api/config.js';
 import { buildApi, isLoopback } from '../api/server.js';
 import { TokenStore } from '../api/tokens.js';
+import { detectionSections } from '../alerts/threat-detection.js';
+import { busConfig, type BusConfig } from '../bus/config.js';
+import { BusFeed } from '../bus/feed.js';
 import { section, type LoadedConfig } from '../config/load.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { Ingest } from '../pipeline/assemble.js';
@@ -17,7 +21,7 @@ import { openStore } from '../store/open.js';
 import type { FlowStore } from '../store/store.js';
 import { Collector } from '../sources/collector/collector.js';
 import { collectorConfig } from '../sources/collector/config.js';
-import { InputError } from '../util/errors.js';
+import { errorMessage, InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { VERSION } from './version.js';
 
@@ -25,6 +29,8 @@ export interface ServiceOverrides {
   host?: string;
   port?: number;
   data?: string;
+  /** A remote store URL (clickhouse://…) instead of the config's. */
+  store?: string;
   /** false: no UDP collectors whatever the config says. */
   collectors?: boolean;
   /** The network, for detectors (bandwidth caps, VPC blocks). */
@@ -46,6 +52,8 @@ export class Service {
   tokens!: TokenStore;
   private app?: FastifyInstance;
   collector?: Collector;
+  /** Over ClickHouse with a bus: where the detectors' flows come from. */
+  detectionFeed?: BusFeed;
   private components: Component[] = [];
   private retentionTimer?: NodeJS.Timeout;
   url = '';
@@ -63,6 +71,7 @@ export class Service {
     if (this.overrides.port !== undefined) server.port = this.overrides.port;
     const storeCfg = { ...section(this.cfg, 'store', storeConfig) };
     if (this.overrides.data) storeCfg.data = this.overrides.data;
+    if (this.overrides.store) storeCfg.url = this.overrides.store;
     this.dataDir = path.resolve(storeCfg.data);
 
     this.store = openStore(storeCfg, 'writer', this.log);
@@ -90,6 +99,12 @@ export class Service {
         } : undefined);
         this.components.unshift(this.collector);
       }
+      // Over ClickHouse the flows arrive through the bus, not through this pipeline: the
+      // detectors read them there.
+      if (this.store.dialect === 'clickhouse' && this.cfg.raw.bus !== undefined && detectionSections(this.cfg).alerts.enabled) {
+        this.detectionFeed = this.feedDetectors(section(this.cfg, 'bus', busConfig));
+        this.components.push(this.detectionFeed);
+      }
       for (const c of this.components) await c.start();
       if (storeCfg.retention_days > 0) {
         const run = () =>
@@ -113,6 +128,22 @@ export class Service {
 
   add(c: Component): void {
     this.components.push(c);
+  }
+
+  private feedDetectors(bus: BusConfig): BusFeed {
+    const detection = this.ingest!.detection;
+    return new BusFeed({
+      bus,
+      consumer: bus.detect_consumer ?? `detect-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '-')}`,
+      metrics: this.metrics,
+      log: this.log,
+      onBatch: async (batch) => {
+        // Collectors do not look addresses up in threat lists; the detectors need `threat`.
+        detection.stage.process(batch);
+        // A detector that fails on a batch must not hold the feed back (the pipeline does the same).
+        await detection.engine.consume(batch).catch((e: unknown) => this.log.error({ err: errorMessage(e) }, 'detection on a bus batch failed'));
+      },
+    });
   }
 
   private registerStoreMetrics(): void {

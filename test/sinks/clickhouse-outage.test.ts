@@ -9,13 +9,13 @@ import { Sink } from '../../src/sinks/sink.js';
 import { awsSampleBatch } from '../../src/sinks/test-support.js';
 import { silentLogger } from '../../src/util/log.js';
 import { runOutage } from './outage.js';
-import { ClickhouseServer } from './servers/clickhouse.js';
+import { ClickHouseServer } from '../clickhouse/server.js';
 
 // Debian's clickhouse-server 18.16, started here on 127.0.0.1 (scripts/setup-test-deps.sh installs it).
-let ch: ClickhouseServer;
+let ch: ClickHouseServer;
 
 before(async () => {
-  ch = new ClickhouseServer(fs.mkdtempSync(path.join(os.tmpdir(), 'flowlogs-clickhouse-')));
+  ch = new ClickHouseServer(fs.mkdtempSync(path.join(os.tmpdir(), 'flowlogs-clickhouse-')));
   await ch.start();
 });
 
@@ -25,7 +25,7 @@ after(async () => {
 
 test('ClickHouse: a server outage (and a flowlogs restart during it) loses nothing and stores no batch twice', async () => {
   await runOutage({
-    settings: { type: 'clickhouse', url: ch.url, database: 'flowlogs', table: 'outage', timeout_ms: 3000 },
+    settings: { type: 'clickhouse', url: ch.httpUrl, database: 'flowlogs', table: 'outage', timeout_ms: 3000 },
     outageMs: 2000,
     restartDuringOutage: true,
     stopTarget: () => ch.stop(),
@@ -39,7 +39,7 @@ test('ClickHouse: a server outage (and a flowlogs restart during it) loses nothi
 });
 
 test('ClickHouse: typed columns hold the sample records as the AWS lines give them', async () => {
-  const settings = clickhouseSettings.parse({ type: 'clickhouse', url: ch.url, table: 'samples', flow_logs: 'all' });
+  const settings = clickhouseSettings.parse({ type: 'clickhouse', url: ch.httpUrl, table: 'samples', flow_logs: 'all' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowlogs-ch-'));
   const metrics = new MetricsRegistry();
   const sink = new Sink('c', settings, clickhouseSink.create(settings, { name: 'c', stateDir: dir, log: silentLogger, metrics }), { max_records: 100, max_wait_ms: 10 }, { stateDir: dir, metrics });

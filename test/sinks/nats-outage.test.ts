@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { NatsConnection } from '../../src/sinks/nats/nats-connection.js';
 import { runOutage } from './outage.js';
-import { NatsServer } from './servers/nats.js';
+import { NatsServer } from '../cluster/nats.js';
 
 // Debian's nats-server with JetStream, started here on 127.0.0.1 (scripts/setup-test-deps.sh installs it).
 let nats: NatsServer;
