@@ -18,6 +18,7 @@ import type { FlowStore, StoreStats } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 import { parseFlags, str, type Io, type Verb } from './args.js';
+import { untilSignal } from './signals.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -75,15 +76,7 @@ export const collect: Verb = {
       throw e;
     }
     io.err.write(`flowlogs collect ${name}: ${collectors.listen.join(', ')} → ${Array.isArray(bus.url) ? bus.url.join(',') : bus.url} (${bus.stream})${status ? `  metrics ${status.url}/metrics` : ''}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilSignal();
     await collector.stop();
     await pipeline.drain();
     await publisher.stop();

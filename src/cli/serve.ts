@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../util/log.js';
 import { bool, int, parseFlags, str, type Io, type Verb } from './args.js';
 import { Service } from './service.js';
+import { untilSignal } from './signals.js';
 
 export const SERVE_FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -16,15 +17,7 @@ export const SERVE_FLAGS = {
 export async function runUntilSignal(service: Service, io: Io): Promise<number> {
   await service.start();
   io.err.write(`flowlogs ${service.url}  (data: ${service.dataDir})  Ctrl-C to stop\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   await service.stop();
   return 0;
 }

@@ -15,6 +15,7 @@ import { storeConfig } from '../store/config.js';
 import { InputError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 import { parseFlags, str, type Io, type Verb } from './args.js';
+import { untilSignal } from './signals.js';
 
 const FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -68,15 +69,7 @@ export const write: Verb = {
     consumer.start();
     const status = await startStatusServer(role.metrics_listen, metrics, () => ({ role: 'write', lag: consumer.lag }));
     io.err.write(`flowlogs write: ${Array.isArray(bus.url) ? bus.url.join(',') : bus.url} (${bus.stream}, consumer ${role.consumer}) → ${store.url.endpoint}/${store.url.database}${status ? `  metrics ${status.url}/metrics` : ''}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilSignal();
     await consumer.stop();
     await store.stop();
     await status?.close();
