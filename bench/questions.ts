@@ -187,13 +187,20 @@ export async function run(): Promise<Figure[]> {
     out.push({ name: `top-10 talkers by bytes over ${M} flows, ${DAYS} days (planned: ${planned.p.sqlOptions.tier ?? 'raw'})`, value: planned.ms, unit: 'ms' });
     const raw = await ask(top, all, { rollups: false });
     out.push({ name: `top-10 talkers by bytes over ${M} flows, ${DAYS} days (raw records)`, value: raw.ms, unit: 'ms' });
+    const search = '10.1.0.0/16 AND (src_port:22 OR dst_port:22)';
     for (const [label, text] of [
+      [`CIDR + port: ${search}`, search],
       ['common: dst_port:443 protocol:tcp', 'dst_port:443 protocol:tcp'],
       ['rare: action:REJECT dst_port:22', 'action:REJECT dst_port:22'],
     ] as const) {
       const s = await ask(text, all, { maxRows: 100 });
       out.push({ name: `first 100 search rows, newest first, over ${M} flows (${label}; ${s.rows.length} rows)`, value: s.ms, unit: 'ms' });
     }
+    const lastDay: TimeRange = { from: start + (DAYS - 1) * 86400, to: start + DAYS * 86400 };
+    const series = await ask("| SELECT bucket(start, '1m') AS t, sum(bytes) AS b, sum(packets) AS p GROUP BY t ORDER BY t", lastDay);
+    out.push({ name: `1-day time series in 1-min buckets (${series.rows.length} points, planned: ${series.p.sqlOptions.tier ?? 'raw'})`, value: series.ms, unit: 'ms' });
+    const distinct = await ask('| SELECT src_addr, count(DISTINCT dst_addr) AS peers GROUP BY src_addr ORDER BY peers DESC LIMIT 10', all);
+    out.push({ name: `distinct destinations per source, top 10, over ${M} flows (planned: ${distinct.p.sqlOptions.tier ?? 'raw'})`, value: distinct.ms, unit: 'ms' });
     const chart = await ask("| SELECT bucket(start, '1h') AS t, sum(bytes) AS b, sum(packets) AS p GROUP BY t ORDER BY t", all);
     out.push({ name: `${DAYS}-day chart, bytes and packets per hour (${chart.rows.length} points, planned: ${chart.p.sqlOptions.tier ?? 'raw'})`, value: chart.ms, unit: 'ms' });
     const ifChart = await ask("interface_id:eni-* | SELECT bucket(start, '1h') AS t, interface_id, sum(bytes) AS b GROUP BY t, interface_id ORDER BY t", all);
@@ -217,7 +224,8 @@ export async function run(): Promise<Figure[]> {
       const pairs: Array<[string, string, string[], { maxRows?: number }]> = [
         ['top-10 talkers by bytes', top, ['-q', '-n', '10', '-s', 'srcip/bytes'], {}],
         ['top-10 destination ports by bytes', '| SELECT dst_port, sum(bytes) AS b GROUP BY dst_port ORDER BY b DESC LIMIT 10', ['-q', '-n', '10', '-s', 'dstport/bytes'], {}],
-        ['first 100 rows of dst_port:22 protocol:tcp', 'dst_port:22 protocol:tcp', ['-q', '-c', '100', 'proto tcp and dst port 22'], { maxRows: 100 }],
+        ['first 100 rows of 10.1.0.0/16 and port 22', '10.1.0.0/16 AND (src_port:22 OR dst_port:22)', ['-q', '-c', '100', 'net 10.1.0.0/16 and port 22'], { maxRows: 100 }],
+        ['every row of 10.1.0.0/16 and port 22', '10.1.0.0/16 AND (src_port:22 OR dst_port:22)', ['-q', 'net 10.1.0.0/16 and port 22'], { maxRows: 10_000_000 }],
       ];
       for (const [label, text, args, opts] of pairs) {
         const ours = await ask(text, range, opts);

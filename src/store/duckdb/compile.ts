@@ -267,8 +267,11 @@ function limitSql(own: number | undefined, max: number | undefined): string {
   return Number.isFinite(n) ? ` LIMIT ${Math.max(0, Math.floor(n))}` : '';
 }
 
+/** Beyond this many rows a search is an export, better streamed than read page-wise. */
+const PAGE_MAX = 10_000;
+
 function pageOf(max: number | undefined): { newestFirst?: number } {
-  return max !== undefined && Number.isFinite(max) ? { newestFirst: Math.max(0, Math.floor(max)) } : {};
+  return max !== undefined && max <= PAGE_MAX ? { newestFirst: Math.max(0, Math.floor(max)) } : {};
 }
 
 /** A whole query as one statement over `flows`, with the scope ANDed into its WHERE. */

@@ -195,6 +195,8 @@ test('a newest-first search page equals the same search sorted over the whole ra
       assert.deepEqual(rows, whole.rows);
     }
   }
+  // A large limit is an export: streamed over the whole range, not read page-wise.
+  assert.equal(prepareQuery(s, parseQuery('dst_port:22'), { maxRows: 50_000 }).sqlOptions.newestFirst, undefined);
   // The same through flows(): newest first, and the oldest-first order is untouched.
   const newest = await s.flows({ range, filters: [{ field: 'dst_port', values: ['22'] }], limit: 7 });
   const starts = [...newest.rows()].map((r) => r.start as number);
