@@ -15,8 +15,18 @@ function findRoot(from: string): string {
 
 export const repoRoot = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 
+/** The nearest shared/testdata beside the checkout or beside one of its parents. */
+function findTestdata(): string {
+  for (let dir = path.dirname(repoRoot); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'shared', 'testdata');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.resolve(repoRoot, '..', 'shared', 'testdata');
+  }
+}
+
+const testdataRoot = process.env.FLOWLOGS_TESTDATA ?? findTestdata();
+
 /** A path under the shared test data (FLOWLOGS_TESTDATA overrides the default ../shared/testdata). */
 export function testdata(...parts: string[]): string {
-  const base = process.env.FLOWLOGS_TESTDATA ?? path.resolve(repoRoot, '..', 'shared', 'testdata');
-  return path.join(base, ...parts);
+  return path.join(testdataRoot, ...parts);
 }
