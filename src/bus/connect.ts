@@ -4,7 +4,7 @@
 import { errorMessage } from '../util/errors.js';
 import type { BusConfig } from './config.js';
 import { JetStream } from './jetstream.js';
-import { NatsConnection } from './nats.js';
+import { NatsConnection } from '../nats/connection.js';
 
 export function busUrls(cfg: BusConfig): string[] {
   return Array.isArray(cfg.url) ? cfg.url : [cfg.url];

@@ -2,7 +2,7 @@
 // publishing with an acknowledgement and a message id (JetStream drops a second message with
 // the same id inside the stream's duplicate window), and pulling messages in batches.
 
-import type { NatsConnection, NatsMsg } from './nats.js';
+import type { NatsConnection, NatsMsg } from '../nats/connection.js';
 
 export class JetStreamError extends Error {
   override readonly name = 'JetStreamError';

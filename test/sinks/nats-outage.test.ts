@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { NatsConnection } from '../../src/sinks/nats/nats-connection.js';
+import { NatsConnection } from '../../src/nats/connection.js';
 import { runOutage } from './outage.js';
 import { NatsServer } from '../cluster/nats.js';
 

@@ -13,7 +13,7 @@ import { PermanentError } from '../destination.js';
 import { JSON_FORMATS } from '../formats/index.js';
 import { JsonRecords } from '../json-records.js';
 import type { SinkType } from '../registry-types.js';
-import { NatsConnection } from './nats-connection.js';
+import { NatsConnection } from '../../nats/connection.js';
 
 const SUBJECT = /^[^\s*>]+$/;
 
@@ -86,7 +86,7 @@ export class NatsDestination implements Destination {
   }
 
   private async connection(): Promise<NatsConnection> {
-    if (this.conn && !this.conn.closed) return this.conn;
+    if (this.conn && !this.conn.isClosed) return this.conn;
     this.conn = await NatsConnection.connect({ url: this.s.url, user: this.s.user, password: this.s.password, token: this.s.token, tls: this.s.tls, timeoutMs: this.s.timeout_ms, name: `flowlogs sink ${this.ctx.name}` });
     if (!this.conn.info.jetstream) throw new Error(`NATS server ${this.s.url} has no JetStream (start it with -js)`);
     return this.conn;
@@ -116,7 +116,7 @@ export class NatsDestination implements Destination {
         headers['Content-Encoding'] = 'gzip';
       }
       if (data.length > (c.info.max_payload || Infinity)) throw new PermanentError(`NATS: one record is larger than the server's max_payload (${c.info.max_payload})`);
-      return c.request(this.s.subject, data, headers);
+      return c.request(this.s.subject, data, { headers });
     });
     const replies = await Promise.all(acks);
     for (const r of replies) {

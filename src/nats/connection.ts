@@ -1,7 +1,10 @@
-// The NATS client protocol, as much as the bus needs: CONNECT (user/password or token, TLS
-// upgrade), PUB/HPUB with headers, SUB/UNSUB, MSG/HMSG with headers and status codes,
-// PING/PONG, request/reply over one wildcard inbox. One connection is one socket; when it
-// drops, `closed` settles and the owner connects again (the bus's loops retry with backoff).
+// The NATS client protocol, as much as the bus and the NATS sink need: CONNECT (user/password
+// or token, TLS upgrade), PUB/HPUB with headers, SUB/UNSUB, MSG/HMSG with headers and status
+// codes, PING/PONG, request/reply over one wildcard inbox. Requests are pipelined: many go out
+// before the first reply comes back, which is what makes a batch of JetStream publishes cheap.
+// One connection is one socket; when it drops, everything waiting on it fails with the error
+// that closed it, and the owner connects again (the bus's loops retry with backoff, the sink
+// on its next delivery).
 // The parser keeps one buffer with a read offset, so a megabyte message that arrives in many
 // chunks is copied once, not once per chunk.
 
@@ -18,7 +21,11 @@ export interface NatsOptions {
   user?: string;
   password?: string;
   token?: string;
-  tls?: { ca_file?: string; insecure?: boolean };
+  /**
+   * TLS is used when the URL is tls://, the server requires it, or this is given with `enabled`
+   * not false (a sink's settings always carry a tls object, so its presence cannot mean "on").
+   */
+  tls?: { ca_file?: string; insecure?: boolean; enabled?: boolean };
 }
 
 export interface ServerInfo {
@@ -157,7 +164,7 @@ export class NatsConnection {
             })
             .catch(fail);
         };
-        const wantTls = u.protocol === 'tls:' || this.opts.tls !== undefined || this.info.tls_required;
+        const wantTls = u.protocol === 'tls:' || (this.opts.tls !== undefined && this.opts.tls.enabled !== false) || this.info.tls_required;
         if (!wantTls) return proceed();
         const t = this.opts.tls ?? {};
         const secure = tls.connect({ socket: sock, servername: u.hostname, ca: t.ca_file ? fs.readFileSync(t.ca_file) : undefined, rejectUnauthorized: !t.insecure });
@@ -279,13 +286,17 @@ export class NatsConnection {
     if (this.error) throw this.error;
     const body = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const reply = opts.reply ? ` ${opts.reply}` : '';
+    // Corked so the parts leave in one writev: with Nagle off, each write would be a packet.
+    this.socket.cork();
     if (opts.headers && Object.keys(opts.headers).length) {
       const h = headerBlock(opts.headers);
       this.socket.write(Buffer.from(`HPUB ${subject}${reply} ${h.length} ${h.length + body.length}\r\n`));
       this.socket.write(h);
     } else this.socket.write(Buffer.from(`PUB ${subject}${reply} ${body.length}\r\n`));
     if (body.length) this.socket.write(body);
-    return this.socket.write(CRLF);
+    const below = this.socket.write(CRLF);
+    this.socket.uncork();
+    return below;
   }
 
   /** Waits until the socket has sent what is buffered (backpressure for bulk publishing). */
