@@ -22,11 +22,15 @@ export const SUMMED: readonly FieldName[] = ['packets', 'bytes'];
 // the low-cardinality fields most questions are asked about.
 const COMMON: readonly FieldName[] = ['account_id', 'flow_log_id', 'direction', 'action'];
 
-/** Cheapest first: the planner takes the first tier that answers the query exactly. */
+/**
+ * Cheapest first: the planner takes the first tier that answers the query exactly. Interfaces
+ * are few beside the addresses of the internet, so a question any tier answers (a chart of all
+ * traffic) reads the interface tier.
+ */
 export const ROLLUP_TIERS: readonly RollupTier[] = [
+  { name: 'iface_1h', grain: 3600, dims: [...COMMON, 'vpc_id', 'subnet_id', 'interface_id', 'instance_id', 'protocol'] },
   { name: 'src_1h', grain: 3600, dims: [...COMMON, 'src_addr'] },
   { name: 'dst_1h', grain: 3600, dims: [...COMMON, 'dst_addr'] },
-  { name: 'iface_1h', grain: 3600, dims: [...COMMON, 'vpc_id', 'subnet_id', 'interface_id', 'instance_id', 'protocol'] },
   { name: 'iface_1m', grain: 60, dims: [...COMMON, 'vpc_id', 'subnet_id', 'interface_id', 'instance_id', 'protocol'] },
 ];
 
