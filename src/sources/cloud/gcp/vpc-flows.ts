@@ -8,10 +8,9 @@
 
 import { parseIpInto } from '../../../schema/ip.js';
 import type { BatchSink } from '../../source.js';
-import { isObject, JsonInput, MAX_DOCUMENT, prop, text } from '../json-input.js';
-import { LineSplitter } from '../lines.js';
-import type { CloudFormat, FlowLogParser, ParserOptions } from '../parser.js';
-import type { ParseProblems } from '../problems.js';
+import { JsonDocumentParser } from '../json-documents.js';
+import { isObject, prop, text } from '../json-input.js';
+import type { CloudFormat, ParserOptions } from '../parser.js';
 import { abandonRow } from '../rows.js';
 
 const DIRECTION_INGRESS = 0;
@@ -40,42 +39,10 @@ function port(v: unknown): number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535 ? n : -1;
 }
 
-export class GcpVpcFlowParser implements FlowLogParser {
+export class GcpVpcFlowParser extends JsonDocumentParser {
   readonly format: CloudFormat = 'gcp';
-  records = 0;
-  private readonly splitter: LineSplitter;
-  private readonly json: JsonInput;
-  private readonly problems: ParseProblems;
 
-  constructor(
-    private readonly sink: BatchSink,
-    opts: ParserOptions,
-  ) {
-    this.problems = opts.problems;
-    this.json = new JsonInput((v, n) => this.value(v, n, ''), this.problems);
-    this.splitter = new LineSplitter((b, s, e, n) => this.json.line(b, s, e, n), MAX_DOCUMENT, (n) => this.problems.add(n, 'line too long', `over ${MAX_DOCUMENT >> 20} MiB`));
-  }
-
-  get lines(): number {
-    return this.splitter.lines;
-  }
-
-  push(chunk: Buffer): void {
-    this.splitter.push(chunk);
-  }
-
-  end(): void {
-    this.splitter.end();
-    this.json.end();
-  }
-
-  private value(v: unknown, line: number, where: string): void {
-    if (Array.isArray(v)) {
-      // An array of entries (or of arrays of entries); deeper nesting is not a flow log.
-      if (where.split('[').length > 3) return this.problems.add(line, 'bad record', 'arrays nested too deep', where);
-      v.forEach((x, i) => this.value(x, line, `${where}[${i}]`));
-      return;
-    }
+  protected document(v: unknown, line: number, where: string): void {
     // Pub/Sub and export envelopes seen in the wild: {"entries": […]} from the Logging API.
     const entries = prop(v, 'entries');
     if (Array.isArray(entries)) return this.value(entries, line, where ? `${where}.entries` : 'entries');
