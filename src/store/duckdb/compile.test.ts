@@ -5,7 +5,7 @@ import { exactFilter, parseFilter, parseQuery } from '../../query/index.js';
 import { compileFilter, compileQuery, likePattern } from './compile.js';
 
 const ALL = FIELDS.map((f) => `"${f.name}"`).join(', ');
-const NEWEST = 'ORDER BY "start" DESC, "first_ms" DESC';
+const NEWEST = 'ORDER BY "start" DESC, "first_ms" DESC, "interface_id", "src_addr", "dst_addr", "src_port", "dst_port"';
 const U = (hex: string) => `'${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}'::UUID`;
 const V4 = (hex8: string) => U(`00000000000000000000ffff${hex8}`);
 

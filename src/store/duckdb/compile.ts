@@ -267,6 +267,9 @@ function limitSql(own: number | undefined, max: number | undefined): string {
   return Number.isFinite(n) ? ` LIMIT ${Math.max(0, Math.floor(n))}` : '';
 }
 
+/** A search's order: newest first, ties broken by the flow's key so pages never overlap. */
+const NEWEST_FIRST = '"start" DESC, "first_ms" DESC, "interface_id", "src_addr", "dst_addr", "src_port", "dst_port"';
+
 /** Beyond this many rows a search is an export, better streamed than read page-wise. */
 const PAGE_MAX = 10_000;
 
@@ -281,7 +284,7 @@ export function compileQuery(q: Query, opts: CompileOptions = {}): CompiledQuery
   const sel = q.select;
   if (!sel) {
     const where = whereSql([scope, filter]);
-    return { sql: `SELECT ${ALL_SELECT} FROM flows${where} ORDER BY "start" DESC, "first_ms" DESC${limitSql(undefined, opts.maxRows)}`, columns: ALL_COLUMNS, ...pageOf(opts.maxRows) };
+    return { sql: `SELECT ${ALL_SELECT} FROM flows${where} ORDER BY ${NEWEST_FIRST}${limitSql(undefined, opts.maxRows)}`, columns: ALL_COLUMNS, ...pageOf(opts.maxRows) };
   }
   const c = new ExprCompiler(sel, opts.rollup);
   const columns: CompiledColumn[] = [];

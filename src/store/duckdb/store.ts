@@ -37,6 +37,9 @@ export interface DuckDbStoreOptions {
   log?: Logger;
 }
 
+/** Records a newest-first search reads in its first step (about one staged segment). */
+const FIRST_STEP_ROWS = 250_000;
+
 export class DuckDbStore implements FlowStore {
   readonly dialect = 'duckdb' as const;
   readonly rollups = true;
@@ -223,15 +226,26 @@ export class DuckDbStore implements FlowStore {
 
   /**
    * A newest-first search needs only the last `limit` matching rows of its range. Rather than
-   * sort the whole range, ask the newest hour of stored data, then ever longer suffixes, until
+   * sort the whole range, ask the newest stored records, then ever longer suffixes, until
    * one holds `limit` rows or the suffix is the whole range: rows outside a suffix are all
    * older than every row inside it, so the first full page is the answer.
    */
   private async newestFirst(statement: string, range: TimeRange, limit: number, signal?: AbortSignal): Promise<QueryResult> {
-    let newest = -Infinity;
-    for (const f of readSnapshot(this.dir.flows)) if (f.maxStart >= range.from && f.minStart < range.to && f.maxStart > newest) newest = f.maxStart;
-    const top = Number.isFinite(newest) ? Math.min(range.to, newest + 1) : range.to;
-    for (let span = 3600; ; ) {
+    const files = readSnapshot(this.dir.flows)
+      .filter((f) => f.maxStart >= range.from && f.minStart < range.to)
+      .sort((a, b) => b.maxStart - a.maxStart);
+    if (files.length === 0) return this.sql(statement, range);
+    const top = Math.min(range.to, files[0].maxStart + 1);
+    // The first step reads about the newest FIRST_STEP_ROWS records, however long or short a
+    // time they cover: busy stores take a few minutes, quiet ones hours.
+    let rows = 0;
+    let first = top - 60;
+    for (const f of files) {
+      rows += f.rows;
+      first = Math.min(first, f.minStart);
+      if (rows >= FIRST_STEP_ROWS) break;
+    }
+    for (let span = Math.max(60, top - first); ; ) {
       signal?.throwIfAborted();
       const from = Math.max(range.from, top - span);
       const res = await this.sql(statement, { from, to: range.to });

@@ -7,7 +7,7 @@ import { Empty, ErrorBox, Loading } from '../components/State';
 import { ApiError, api, request } from '../lib/api';
 import { pipeIndex } from '../lib/complete';
 import { fmtCell, fmtInt } from '../lib/format';
-import { rangeParams, resolveTime, useRange, type Range } from '../lib/range';
+import { rangeParams, useRange, type Range } from '../lib/range';
 import { loadSchema } from '../lib/schema';
 import type { QueryResult, SchemaResult } from '../lib/types';
 import { useApi } from '../lib/useApi';
@@ -32,28 +32,12 @@ export function queryToSend(q: string, limit?: number): string {
 
 /**
  * The newest `offset + size + 1` flows of a filter (one past the page tells whether there is a
- * next one), read from the most recent slice of the range first: every flow of a slice that
- * ends at the range's end is newer than every flow before it, so when the slice holds enough
- * rows they are the answer, and most searches never read the older part of the range.
+ * next one). A filter alone is a search, which the server reads newest part first and orders
+ * with ties broken by the flow's key, so pages neither repeat nor skip rows.
  */
 async function newestFirst(q: string, range: Range, offset: number, size: number, signal: AbortSignal): Promise<QueryResult> {
   const need = offset + size + 1;
-  const send = (from: string | number, to: string | number | undefined) => api.post<QueryResult>('/api/query', { query: queryToSend(q, need), from, ...(to === undefined ? {} : { to }), limit: need }, signal);
-  const now = Math.floor(Date.now() / 1000);
-  const from = resolveTime(range.from, now);
-  // As the server: no end means now, the current second included.
-  const to = range.to ? resolveTime(range.to, now) : now + 1;
-  let r: QueryResult;
-  if (from === undefined || to === undefined) r = await send(range.from, range.to || undefined);
-  else {
-    let width = Math.min(600, Math.max(60, Math.ceil((to - from) / 64)));
-    for (;;) {
-      const f = Math.max(from, to - width);
-      r = await send(f, to);
-      if (r.rows.length >= need || f <= from) break;
-      width *= 8;
-    }
-  }
+  const r = await api.post<QueryResult>('/api/query', { query: q.trim(), ...rangeParams(range), limit: need }, signal);
   return { ...r, rows: r.rows.slice(offset) };
 }
 
