@@ -47,14 +47,14 @@ async function timed(fn: () => Promise<unknown> | unknown, rounds = 5): Promise<
  * are close to linear in the peak (a + b × peak), so two small runs of the same days fit it.
  */
 function calibrate(start: number): number {
-  const day = (peak: number) => {
+  const flowsAt = (peak: number) => {
     const probe = new Simulator(loadExampleInventory(), { seed: SEED, windowSeconds: WINDOW, startTime: start, flowsPerWindow: peak });
     let flows = 0;
     for (let w = 0; w < (DAYS * 86400) / WINDOW; w++) flows += probe.nextWindow(new BatchList(65536)).flows;
     return flows;
   };
   const [p1, p2] = [100, 800];
-  const [f1, f2] = [day(p1), day(p2)];
+  const [f1, f2] = [flowsAt(p1), flowsAt(p2)];
   const b = (f2 - f1) / (p2 - p1);
   const a = f1 - b * p1;
   return Math.max(1, Math.round((TOTAL - a) / b));

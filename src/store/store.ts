@@ -63,6 +63,17 @@ export interface SqlRowStream {
   close(): void;
 }
 
+/** A result already read whole, as a stream of one batch. */
+export function streamOf(res: QueryResult): SqlRowStream {
+  return {
+    columns: res.columns,
+    batches: (async function* () {
+      if (res.rows.length) yield res.rows;
+    })(),
+    close: () => {},
+  };
+}
+
 export interface StoreStats {
   /** Records acknowledged as stored since start. */
   appendedRows: number;

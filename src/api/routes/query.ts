@@ -11,7 +11,7 @@ import { exactFilter, isQuerySyntaxError, parseQuery, type Query } from '../../q
 import type { CompiledColumn, CompiledQuery } from '../../store/duckdb/compile.js';
 import { compilerFor } from '../../store/compile.js';
 import { prepareQuery, type PreparedQuery } from '../../store/prepare.js';
-import type { FlowStore, QueryResult, ResultColumn, SqlRowStream, TimeRange } from '../../store/store.js';
+import { streamOf, type FlowStore, type QueryResult, type ResultColumn, type SqlRowStream, type TimeRange } from '../../store/store.js';
 
 export type { SqlRowStream } from '../../store/store.js';
 import { InputError } from '../../util/errors.js';
@@ -69,16 +69,6 @@ function isStreaming(store: FlowStore): store is FlowStore & StreamingSql {
 }
 
 /** `sql()` dressed as a stream: one batch, nothing to stop early. */
-function wholeResult(res: QueryResult): SqlRowStream {
-  return {
-    columns: res.columns,
-    batches: (async function* () {
-      if (res.rows.length) yield res.rows;
-    })(),
-    close: () => {},
-  };
-}
-
 function csvCell(v: Row[number]): string {
   if (v === null) return '';
   if (typeof v !== 'string') return String(v);
@@ -230,7 +220,7 @@ export function queryRoutesWith(options: Partial<QueryRouteOptions> = {}) {
       try {
         stream = isStreaming(store)
           ? await unlessAborted(store.sqlStream(compiled.sql, range, { ...compiled.sqlOptions, signal: ac.signal }), ac.signal)
-          : wholeResult(await unlessAborted(store.sql(compiled.sql, range, compiled.sqlOptions), ac.signal));
+          : streamOf(await unlessAborted(store.sql(compiled.sql, range, compiled.sqlOptions), ac.signal));
         it = stream.batches[Symbol.asyncIterator]();
         first = await unlessAborted(it.next(), ac.signal);
       } catch (e) {

@@ -4,31 +4,12 @@
 // encoding costs little more than the copy; strings go through their dictionary once.
 
 import type { FlowBatch, StringColumn } from '../../schema/batch.js';
+import { clickhouseType as sharedType } from '../../schema/clickhouse-types.js';
 import { FIELDS, type FieldDef } from '../../schema/fields.js';
 
-/** ClickHouse column type of a field (types that exist in ClickHouse 18.16 and later). */
+/** The sink's tables show window times as DateTime: they are the user's to read. */
 export function clickhouseType(f: FieldDef): string {
-  switch (f.type) {
-    case 'u8':
-      return 'UInt8';
-    case 'u16':
-      return 'UInt16';
-    case 'u32':
-      return 'UInt32';
-    case 'time_s':
-      return 'DateTime';
-    case 'u64':
-    case 'time_ms':
-    case 'mac':
-      return 'UInt64';
-    case 'ip':
-      // The 16 bytes of the IPv6 (or IPv4-mapped) address, as ClickHouse's IPv6 type stores them.
-      return 'FixedString(16)';
-    case 'string':
-      return 'String';
-    case 'enum':
-      return `Enum8(${f.values!.map((v, i) => `'${v}' = ${i}`).join(', ')})`;
-  }
+  return sharedType(f, { times: 'DateTime' });
 }
 
 const utf8 = new TextEncoder();

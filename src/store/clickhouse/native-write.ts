@@ -6,7 +6,8 @@
 
 import { FIELDS } from '../../schema/fields.js';
 import { naturalWidth, readUnsigned, type WireBatch, type WireColumn } from '../../bus/wire.js';
-import { BATCH_COLUMN, clickhouseType } from './schema.js';
+import { clickhouseType } from '../../schema/clickhouse-types.js';
+import { BATCH_COLUMN } from './schema.js';
 
 const utf8 = new TextEncoder();
 

@@ -7,7 +7,8 @@
 // the plain names, so readers query `flows` whatever the layout. Rows of one batch go to one
 // shard (the sharding key is the batch id), which keeps deduplication by batch id exact.
 
-import { FIELDS, fieldByName, type FieldDef } from '../../schema/fields.js';
+import { clickhouseType } from '../../schema/clickhouse-types.js';
+import { FIELDS, fieldByName } from '../../schema/fields.js';
 import { ROLLUP_TIERS, SUMMED, type RollupTier } from '../rollups.js';
 import { quoteIdent, quoteString } from './sql.js';
 
@@ -20,31 +21,6 @@ export interface Layout {
   cluster?: string;
   /** Replicated engines, with the servers' {shard} and {replica} macros. */
   replicated?: boolean;
-}
-
-export function clickhouseType(f: FieldDef): string {
-  switch (f.type) {
-    case 'u8':
-      return 'UInt8';
-    case 'u16':
-      return 'UInt16';
-    case 'u32':
-    case 'time_s':
-      // Not DateTime: times stay numbers in every expression, as in the query language.
-      return 'UInt32';
-    case 'u64':
-    case 'time_ms':
-    case 'mac':
-      return 'UInt64';
-    case 'ip':
-      // 16 bytes in network order: byte order is address order, so CIDR blocks are ranges.
-      return 'FixedString(16)';
-    case 'string':
-      // LowCardinality(String) is experimental in 18.16; LZ4 on repeated strings does well.
-      return 'String';
-    case 'enum':
-      return `Enum8(${f.values!.map((v, i) => `${quoteString(v)} = ${i}`).join(', ')})`;
-  }
 }
 
 /** The partition key: one partition per UTC day of window start. */

@@ -8,7 +8,7 @@ import { FIELDS } from '../../schema/fields.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { InputError } from '../../util/errors.js';
 import { openDataDir, WriterLock, type DataDir } from '../datadir.js';
-import type { FlowStore, FlowsQuery, QueryResult, SqlOptions, SqlRowStream, StoreStats, TimeRange } from '../store.js';
+import { streamOf, type FlowStore, type FlowsQuery, type QueryResult, type SqlOptions, type SqlRowStream, type StoreStats, type TimeRange } from '../store.js';
 import { tierByName } from '../rollups.js';
 import { CounterLog, type UtilisationRow } from '../counters/counter-log.js';
 import { rollupColumns, rollupSelect } from './rollup-sql.js';
@@ -206,14 +206,7 @@ export class DuckDbStore implements FlowStore {
   async sqlStream(statement: string, range: TimeRange, opts: SqlOptions & { signal?: AbortSignal } = {}): Promise<SqlRowStream> {
     if (opts.newestFirst !== undefined && !opts.tier) {
       // A page of search results is small: read it whole, newest part of the range first.
-      const res = await this.newestFirst(statement, range, opts.newestFirst, opts.signal);
-      return {
-        columns: res.columns,
-        batches: (async function* () {
-          if (res.rows.length) yield res.rows;
-        })(),
-        close: () => {},
-      };
+      return streamOf(await this.newestFirst(statement, range, opts.newestFirst, opts.signal));
     }
     const pinned = this.pin(range);
     try {
