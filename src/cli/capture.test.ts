@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import YAML from 'yaml';
 import { FlowLogRegistry } from '../flowlogs/registry.js';
@@ -12,22 +11,11 @@ import { DuckDbStore } from '../store/duckdb/store.js';
 import { openDataDir } from '../store/datadir.js';
 import { isInputError } from '../util/errors.js';
 import { captureVerb } from './capture.js';
+import { captureIo } from '../../test/support/io.js';
 
 const T0 = 1_700_000_000_000;
 const ALL = { from: 0, to: 2 ** 32 };
 
-function io() {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        add(String(chunk));
-        cb();
-      },
-    });
-  return { io: { out: sink((s) => (out += s)), err: sink((s) => (err += s)) }, out: () => out, err: () => err };
-}
 
 function setup() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowlogs-capture-'));
@@ -51,7 +39,7 @@ function setup() {
 
 test('capture FILE --format jsonl writes one record per ENI, direction and flow, with verdicts', async () => {
   const s = setup();
-  const t = io();
+  const t = captureIo();
   const code = await captureVerb.run([s.pcap, '--inventory', s.inv, '--window', '10s', '--format', 'jsonl'], t.io);
   assert.equal(code, 0);
   const recs = t.out().trim().split('\n').map((l) => JSON.parse(l));
@@ -68,7 +56,7 @@ test('capture into the store applies the data directory\'s flow logs', async () 
   const data = path.join(s.dir, 'data');
   openDataDir(data, { create: true });
   const fl = await FlowLogRegistry.open(data).create({ name: 'app', scope_id: 'eni-app', traffic_type: 'REJECT', window: 60 }, parseSmall());
-  const t = io();
+  const t = captureIo();
   assert.equal(await captureVerb.run([s.pcap, '--inventory', s.inv, '--window', '10s', '--data', data], t.io), 0, t.err());
   const store = new DuckDbStore({ dataDir: data, mode: 'reader' });
   await store.start();
@@ -88,7 +76,7 @@ test('capture into the store applies the data directory\'s flow logs', async () 
 test('capture refuses bad input with one clear line', async () => {
   const s = setup();
   const reject = async (args: string[], re: RegExp) => {
-    await assert.rejects(captureVerb.run(args, io().io), (e: Error) => isInputError(e) && re.test(e.message));
+    await assert.rejects(captureVerb.run(args, captureIo().io), (e: Error) => isInputError(e) && re.test(e.message));
   };
   await reject([], /give capture files \(.pcap, .pcapng\) or --interface IF/);
   await reject([s.pcap, '--interface', 'eth0'], /not both/);

@@ -8,6 +8,8 @@
 // Values are per window of `windowSeconds`; one sample per entity per window, zeros included
 // (`observeWindow`), so quiet windows pull the mean down as they should.
 
+import { EntityIndex } from './entity-index.js';
+
 export const HOURS_PER_WEEK = 168;
 
 /** Hour of the week, 0 = Monday 00:00-01:00 UTC (the unix epoch fell on a Thursday). */
@@ -44,11 +46,9 @@ const CELL_CAP = 65535;
 export class BaselineSet {
   readonly windowSeconds: number;
   readonly minSamples: number;
-  readonly maxEntities: number;
+  private readonly index: EntityIndex;
   private readonly cellLimit: number;
   private readonly recentLimit: number;
-  readonly names: string[] = [];
-  private readonly byName = new Map<string, number>();
   private cellN = new Uint16Array(0);
   private cellMean = new Float32Array(0);
   private cellVar = new Float32Array(0);
@@ -59,7 +59,6 @@ export class BaselineSet {
   private readonly peakDecay: number;
   /** Record time (window start) of the last sample, for persistence and gap filling. */
   lastWindow = 0;
-  refused = 0;
 
   constructor(
     readonly name: string,
@@ -67,14 +66,27 @@ export class BaselineSet {
   ) {
     this.windowSeconds = opts.windowSeconds;
     this.minSamples = opts.minSamples ?? 30;
-    this.maxEntities = opts.maxEntities ?? 20_000;
+    this.index = new EntityIndex(opts.maxEntities ?? 20_000);
     this.cellLimit = Math.max(1, Math.round(((opts.weeks ?? 4) * 3600) / opts.windowSeconds));
     this.recentLimit = opts.recentWindows ?? 60;
     this.peakDecay = Math.pow(0.5, opts.windowSeconds / ((opts.peakHalfLifeDays ?? 7) * 86400));
   }
 
   get size(): number {
-    return this.names.length;
+    return this.index.size;
+  }
+
+  get names(): readonly string[] {
+    return this.index.names;
+  }
+
+  get maxEntities(): number {
+    return this.index.maxEntities;
+  }
+
+  /** Entities refused because the set was full. */
+  get refused(): number {
+    return this.index.refused;
   }
 
   get bytes(): number {
@@ -83,21 +95,13 @@ export class BaselineSet {
 
   /** The entity's number, creating its (empty) profile; -1 when the set is full. */
   entity(name: string): number {
-    let id = this.byName.get(name);
-    if (id !== undefined) return id;
-    if (this.names.length >= this.maxEntities) {
-      this.refused++;
-      return -1;
-    }
-    id = this.names.length;
-    this.names.push(name);
-    this.byName.set(name, id);
-    this.grow(id + 1);
+    const id = this.index.id(name);
+    if (id >= 0) this.grow(id + 1);
     return id;
   }
 
   lookup(name: string): number | undefined {
-    return this.byName.get(name);
+    return this.index.lookup(name);
   }
 
   private grow(n: number): void {
